@@ -1,0 +1,38 @@
+using System.Data.Common;
+using HealthKit;
+using Microsoft.Data.Sqlite;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// The sample's own database: a SQLite file next to the app. Any ADO.NET DbDataSource works the same way.
+var sqlite = builder.Configuration.GetConnectionString("Sqlite") ?? "Data Source=healthkit-sample.db";
+builder.Services.AddSingleton<DbDataSource>(_ => SqliteFactory.Instance.CreateDataSource(sqlite));
+
+builder.Services.AddHealthKit()
+    .AddDatabase()          // "database": SELECT 1 on the DbDataSource above; tagged ready
+    .AddDiskSpace()         // "disk": free space where the app lives; tagged ready
+    .AddResponseLatency();  // "latency": p50/p95/p99 of this app's requests over 60 s; /health only
+
+var app = builder.Build();
+
+await SampleData.SeedAsync(app.Services.GetRequiredService<DbDataSource>());
+
+app.MapGet("/", () => Results.Text("HealthKit sample. Try /health, /health/live, /health/ready, /todos and /slow?ms=250.\n"));
+
+app.MapGet("/todos", async (DbDataSource db, CancellationToken cancellationToken) =>
+    Results.Ok(await SampleData.ListTodosAsync(db, cancellationToken)));
+
+// Slow on purpose, so the latency window has something to show. Bounded: at most 2 s.
+app.MapGet("/slow", async (int? ms, TimeProvider time, CancellationToken cancellationToken) =>
+{
+    var delay = TimeSpan.FromMilliseconds(Math.Clamp(ms ?? 250, 0, 2000));
+    await Task.Delay(delay, time, cancellationToken);
+    return Results.Ok(new { sleptMs = delay.TotalMilliseconds });
+});
+
+app.MapHealthKit();
+
+app.Run();
+
+/// <summary>The sample's entry point, visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;

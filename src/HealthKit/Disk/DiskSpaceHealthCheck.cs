@@ -1,0 +1,150 @@
+using System.Globalization;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace HealthKit.Disk;
+
+/// <summary>What a file system reports about its size.</summary>
+internal readonly record struct DiskUsage(string MountPoint, long TotalBytes, long FreeBytes);
+
+/// <summary>
+/// Checks the free space of the file systems that hold the configured paths.
+/// </summary>
+internal sealed class DiskSpaceHealthCheck : IHealthCheck
+{
+    private readonly DiskSpaceCheckOptions _options;
+    private readonly string[] _paths;
+    private readonly Func<string, DiskUsage> _read;
+
+    public DiskSpaceHealthCheck(DiskSpaceCheckOptions options, IEnumerable<string> paths, Func<string, DiskUsage>? read = null)
+    {
+        _options = options;
+        _paths = [.. paths];
+        _read = read ?? ReadFileSystem;
+    }
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var status = HealthStatus.Healthy;
+        var problems = new List<string>();
+        var data = new Dictionary<string, object>(_paths.Length, StringComparer.Ordinal);
+
+        foreach (var path in _paths)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var fullPath = Path.GetFullPath(path);
+            if (!Directory.Exists(fullPath) && !File.Exists(fullPath))
+            {
+                status = _options.FailureStatus < status ? _options.FailureStatus : status;
+                problems.Add($"{path}: path not found");
+                data[path] = new Dictionary<string, object> { ["path"] = path, ["exists"] = false };
+                continue;
+            }
+
+            var usage = _read(fullPath);
+            var freePercent = usage.TotalBytes > 0 ? Math.Round(usage.FreeBytes * 100.0 / usage.TotalBytes, 2) : 0;
+            data[path] = new Dictionary<string, object>
+            {
+                ["path"] = path,
+                ["mountPoint"] = usage.MountPoint,
+                ["totalBytes"] = usage.TotalBytes,
+                ["freeBytes"] = usage.FreeBytes,
+                ["freePercent"] = freePercent,
+            };
+
+            var free = string.Create(CultureInfo.InvariantCulture, $"{FormatBytes(usage.FreeBytes)} free ({freePercent:0.##}%)");
+            if (Below(_options.Unhealthy, usage.FreeBytes, freePercent) is { } unhealthyLimit)
+            {
+                status = _options.FailureStatus < status ? _options.FailureStatus : status;
+                problems.Add($"{path}: {free}, below the Unhealthy minimum of {unhealthyLimit}");
+            }
+            else if (Below(_options.Degraded, usage.FreeBytes, freePercent) is { } degradedLimit)
+            {
+                status = HealthStatus.Degraded < status ? HealthStatus.Degraded : status;
+                problems.Add($"{path}: {free}, below the Degraded minimum of {degradedLimit}");
+            }
+            else if (_paths.Length == 1)
+            {
+                problems.Add($"{path}: {free}");
+            }
+        }
+
+        var description = problems.Count > 0
+            ? string.Join("; ", problems)
+            : string.Create(CultureInfo.InvariantCulture, $"{_paths.Length} paths have enough free space");
+        return Task.FromResult(new HealthCheckResult(status, description, data: data));
+    }
+
+    /// <summary>The limit that <paramref name="freeBytes"/> or <paramref name="freePercent"/> is below, or null.</summary>
+    private static string? Below(DiskSpaceThreshold threshold, long freeBytes, double freePercent)
+    {
+        if (threshold.MinimumFreeBytes is { } bytes && freeBytes < bytes)
+        {
+            return FormatBytes(bytes);
+        }
+
+        if (threshold.MinimumFreePercent is { } percent && freePercent < percent)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{percent:0.##}%");
+        }
+
+        return null;
+    }
+
+    internal static string FormatBytes(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+        double value = bytes;
+        var unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{value:0.#} {units[unit]}");
+    }
+
+    /// <summary>Reads the file system holding <paramref name="fullPath"/>, found as the longest mount point above it.</summary>
+    private static DiskUsage ReadFileSystem(string fullPath)
+    {
+        var target = ResolveLinks(fullPath);
+        var mountPoint = Path.GetPathRoot(target) ?? target;
+        foreach (var drive in DriveInfo.GetDrives())
+        {
+            var name = drive.Name;
+            if (name.Length > mountPoint.Length && IsUnder(target, name))
+            {
+                mountPoint = name;
+            }
+        }
+
+        var info = new DriveInfo(mountPoint);
+        return new DiskUsage(mountPoint, info.TotalSize, info.AvailableFreeSpace);
+    }
+
+    private static bool IsUnder(string path, string mountPoint)
+    {
+        var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        if (!path.StartsWith(mountPoint, comparison))
+        {
+            return false;
+        }
+
+        return path.Length == mountPoint.Length
+            || Path.EndsInDirectorySeparator(mountPoint)
+            || path[mountPoint.Length] == Path.DirectorySeparatorChar;
+    }
+
+    private static string ResolveLinks(string fullPath)
+    {
+        try
+        {
+            FileSystemInfo info = Directory.Exists(fullPath) ? new DirectoryInfo(fullPath) : new FileInfo(fullPath);
+            return info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? fullPath;
+        }
+        catch (IOException)
+        {
+            return fullPath;
+        }
+    }
+}

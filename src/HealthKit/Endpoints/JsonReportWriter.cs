@@ -1,0 +1,217 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using HealthKit.Engine;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace HealthKit.Endpoints;
+
+/// <summary>
+/// Writes reports in the shape HealthChecks.UI reads: <c>{"status","totalDuration","entries":{name:{...}}}</c>,
+/// camelCase properties, check names and data keys as they are, durations as <c>TimeSpan.ToString()</c>, nulls omitted.
+/// </summary>
+internal static class JsonReportWriter
+{
+    public const string ContentType = "application/json";
+
+    /// <summary>The body is never embedded in HTML, so only what JSON itself requires is escaped.</summary>
+    public static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = Encoder };
+    private static readonly JsonEncodedText StatusProperty = JsonEncodedText.Encode("status");
+    private static readonly JsonEncodedText TotalDurationProperty = JsonEncodedText.Encode("totalDuration");
+    private static readonly JsonEncodedText EntriesProperty = JsonEncodedText.Encode("entries");
+    private static readonly JsonEncodedText DescriptionProperty = JsonEncodedText.Encode("description");
+    private static readonly JsonEncodedText DurationProperty = JsonEncodedText.Encode("duration");
+    private static readonly JsonEncodedText ProducedAtProperty = JsonEncodedText.Encode("producedAt");
+    private static readonly JsonEncodedText TagsProperty = JsonEncodedText.Encode("tags");
+    private static readonly JsonEncodedText DataProperty = JsonEncodedText.Encode("data");
+    private static readonly JsonEncodedText ExceptionProperty = JsonEncodedText.Encode("exception");
+    private static readonly JsonEncodedText ExcludedProperty = JsonEncodedText.Encode("excluded");
+    private static readonly JsonEncodedText WarningsProperty = JsonEncodedText.Encode("warnings");
+    private static readonly JsonEncodedText[] StatusValues =
+        [JsonEncodedText.Encode(nameof(HealthStatus.Unhealthy)), JsonEncodedText.Encode(nameof(HealthStatus.Degraded)), JsonEncodedText.Encode(nameof(HealthStatus.Healthy))];
+
+    private static readonly byte[][] ComponentEntries =
+        [RenderStatusOnly(HealthStatus.Unhealthy), RenderStatusOnly(HealthStatus.Degraded), RenderStatusOnly(HealthStatus.Healthy)];
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>Writes a report. Every value was sanitized when its outcome was produced, so this cannot throw on data.</summary>
+    public static void Write(IBufferWriter<byte> output, Evaluation evaluation, HealthDetailLevel level, ReportNotes? notes = null)
+    {
+        var writer = t_writer ?? new Utf8JsonWriter(output, WriterOptions);
+        t_writer = null;
+        writer.Reset(output);
+        try
+        {
+            writer.WriteStartObject();
+            writer.WriteString(StatusProperty, StatusValues[(int)evaluation.Status]);
+            WriteDuration(writer, TotalDurationProperty, evaluation.TotalDuration);
+            if (level >= HealthDetailLevel.Components)
+            {
+                writer.WriteStartObject(EntriesProperty);
+                var slots = evaluation.Slots;
+                var outcomes = evaluation.Outcomes;
+                for (var i = 0; i < slots.Length; i++)
+                {
+                    writer.WritePropertyName(slots[i].EncodedName);
+                    writer.WriteRawValue(
+                        level == HealthDetailLevel.Full ? outcomes[i].GetFullJson(slots[i].Tags) : ComponentEntries[(int)outcomes[i].Status],
+                        skipInputValidation: true);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            if (notes is not null)
+            {
+                WriteStrings(writer, ExcludedProperty, notes.Excluded);
+                WriteStrings(writer, WarningsProperty, notes.Warnings);
+            }
+
+            writer.WriteEndObject();
+            writer.Flush();
+        }
+        finally
+        {
+            writer.Reset(Stream.Null);
+            t_writer = writer;
+        }
+    }
+
+    /// <summary>Renders one entry at <see cref="HealthDetailLevel.Full"/>; called once per outcome.</summary>
+    public static byte[] RenderFullEntry(CheckOutcome outcome, string[] tags)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString(StatusProperty, StatusValues[(int)outcome.Status]);
+            if (outcome.Description is not null)
+            {
+                writer.WriteString(DescriptionProperty, outcome.Description);
+            }
+
+            WriteDuration(writer, DurationProperty, outcome.Duration);
+            writer.WriteString(ProducedAtProperty, outcome.ProducedAt);
+            writer.WriteStartArray(TagsProperty);
+            foreach (var tag in tags)
+            {
+                writer.WriteStringValue(tag);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartObject(DataProperty);
+            foreach (var (key, value) in outcome.Data)
+            {
+                writer.WritePropertyName(key);
+                WriteValue(writer, value);
+            }
+
+            writer.WriteEndObject();
+            if (outcome.ExceptionMessage is not null)
+            {
+                writer.WriteString(ExceptionProperty, outcome.ExceptionMessage);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static byte[] RenderStatusOnly(HealthStatus status)
+    {
+        var buffer = new ArrayBufferWriter<byte>(32);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString(StatusProperty, StatusValues[(int)status]);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteDuration(Utf8JsonWriter writer, JsonEncodedText property, TimeSpan duration)
+    {
+        Span<char> text = stackalloc char[32];
+        duration.TryFormat(text, out var written, "c", CultureInfo.InvariantCulture);
+        writer.WriteString(property, text[..written]);
+    }
+
+    private static void WriteStrings(Utf8JsonWriter writer, JsonEncodedText property, List<string> values)
+    {
+        if (values.Count == 0)
+        {
+            return;
+        }
+
+        writer.WriteStartArray(property);
+        foreach (var value in values)
+        {
+            writer.WriteStringValue(value);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteValue(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case string text:
+                writer.WriteStringValue(text);
+                break;
+            case bool flag:
+                writer.WriteBooleanValue(flag);
+                break;
+            case int or short or byte or sbyte or ushort:
+                writer.WriteNumberValue(Convert.ToInt32(value, CultureInfo.InvariantCulture));
+                break;
+            case long number:
+                writer.WriteNumberValue(number);
+                break;
+            case uint number:
+                writer.WriteNumberValue(number);
+                break;
+            case ulong number:
+                writer.WriteNumberValue(number);
+                break;
+            case decimal number:
+                writer.WriteNumberValue(number);
+                break;
+            case double number:
+                writer.WriteNumberValue(number);
+                break;
+            case KeyValuePair<string, object?>[] entries:
+                writer.WriteStartObject();
+                foreach (var (key, item) in entries)
+                {
+                    writer.WritePropertyName(key);
+                    WriteValue(writer, item);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case object?[] items:
+                writer.WriteStartArray();
+                foreach (var item in items)
+                {
+                    WriteValue(writer, item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                writer.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
+                break;
+        }
+    }
+}

@@ -1,0 +1,11 @@
+namespace HealthKit.Endpoints;
+
+/// <summary>What a request changed about the report: checks it excluded, and warnings about its query.</summary>
+internal sealed class ReportNotes
+{
+    public List<string> Excluded { get; } = [];
+
+    public List<string> Warnings { get; } = [];
+
+    public bool IsEmpty => Excluded.Count == 0 && Warnings.Count == 0;
+}

@@ -1,0 +1,87 @@
+namespace HealthKit;
+
+/// <summary>
+/// How HealthKit's engine evaluates one check: its timeout, how long its result is reused, whether it runs in the
+/// background, and how many failures it takes to report Unhealthy.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <see cref="HealthKitOptions.Defaults"/> holds the values every check starts from;
+/// <see cref="HealthKitOptions.Checks"/> overrides them per check name (configuration key
+/// <c>HealthKit:Checks:&lt;name&gt;</c>). A <see langword="null"/> property in an override inherits the default.
+/// </para>
+/// <para>
+/// Caching trades freshness for protection: with a time-to-live of 2 seconds, a failure is noticed up to 2 seconds
+/// later, and a database sees at most one query per 2 seconds per instance however many probes arrive.
+/// </para>
+/// </remarks>
+public sealed class HealthCheckPolicy
+{
+    /// <summary>
+    /// Gets or sets how long one run of the check may take before it is reported as timed out and its token is cancelled.
+    /// </summary>
+    /// <value>
+    /// In <see cref="HealthKitOptions.Defaults"/> the default is 700 milliseconds, below the default endpoint deadline of
+    /// 800 milliseconds. When <see langword="null"/> in a per-check override, the registration's own
+    /// <c>HealthCheckRegistration.Timeout</c> applies if it is finite, then the default. The effective value never
+    /// exceeds the shortest endpoint deadline.
+    /// </value>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>
+    /// Gets or sets how long a Healthy result is reused before the check runs again.
+    /// </summary>
+    /// <value>
+    /// In <see cref="HealthKitOptions.Defaults"/> the default is 2 seconds. <see cref="TimeSpan.Zero"/> turns caching off
+    /// (concurrent requests still share one run). The built-in <c>self</c> and lifecycle checks default to zero.
+    /// </value>
+    public TimeSpan? CacheTtl { get; set; }
+
+    /// <summary>
+    /// Gets or sets how long a Degraded or Unhealthy result is reused before the check runs again.
+    /// </summary>
+    /// <value>
+    /// In <see cref="HealthKitOptions.Defaults"/> the default is 1 second: short enough to notice recovery quickly, long
+    /// enough that a struggling dependency is not hit by every probe. <see cref="TimeSpan.Zero"/> turns it off.
+    /// </value>
+    public TimeSpan? FailureCacheTtl { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether the check runs on demand or in the background.
+    /// </summary>
+    /// <value>The default is <see cref="HealthCheckMode.OnDemand"/>.</value>
+    public HealthCheckMode? Mode { get; set; }
+
+    /// <summary>
+    /// Gets or sets how often a <see cref="HealthCheckMode.Background"/> check runs. Each wait is shortened or
+    /// lengthened by up to 10% at random, so replicas started together do not query a shared dependency in lockstep.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/>: the registration's <c>HealthCheckRegistration.Period</c>
+    /// (30 seconds unless the registration sets it).
+    /// </value>
+    public TimeSpan? Period { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many consecutive failed runs it takes before the check reports Unhealthy. Runs before that
+    /// report Degraded with the failure count. A run that is not Unhealthy resets the count.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no damping, the first failure is reported as it is.</value>
+    public int? UnhealthyAfterFailures { get; set; }
+
+    /// <summary>
+    /// Gets or sets how long the check must keep failing before it reports Unhealthy. Until then failures report Degraded
+    /// with the failure count. When both this and <see cref="UnhealthyAfterFailures"/> are set, whichever is reached
+    /// first makes the check Unhealthy.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no damping by time.</value>
+    public TimeSpan? UnhealthyAfterDuration { get; set; }
+
+    internal static HealthCheckPolicy CreateDefaults() => new()
+    {
+        Timeout = TimeSpan.FromMilliseconds(700),
+        CacheTtl = TimeSpan.FromSeconds(2),
+        FailureCacheTtl = TimeSpan.FromSeconds(1),
+        Mode = HealthCheckMode.OnDemand,
+    };
+}

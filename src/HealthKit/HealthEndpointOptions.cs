@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Http;
+
+namespace HealthKit;
+
+/// <summary>
+/// Options for one HealthKit endpoint.
+/// </summary>
+public sealed class HealthEndpointOptions
+{
+    internal HealthEndpointOptions(string key, string path, string? tag, HealthDetailLevel detailLevel)
+    {
+        Key = key;
+        Path = path;
+        Tag = tag;
+        DetailLevel = detailLevel;
+    }
+
+    internal string Key { get; }
+
+    /// <summary>
+    /// Gets or sets whether the endpoint is mapped.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets the endpoint's path below <see cref="HealthKitOptions.PathPrefix"/>.
+    /// </summary>
+    /// <value>
+    /// The defaults are empty for the aggregate endpoint (so it answers on the prefix itself), and <c>live</c>,
+    /// <c>ready</c> and <c>startup</c> for the probes.
+    /// </value>
+    public string Path { get; set; }
+
+    /// <summary>
+    /// Gets or sets the tag a check must carry to run on this endpoint; <see langword="null"/> or empty runs every check.
+    /// </summary>
+    /// <value>
+    /// The defaults are <see langword="null"/> for <c>/health</c>, and <see cref="HealthKitTags.Live"/>,
+    /// <see cref="HealthKitTags.Ready"/> and <see cref="HealthKitTags.Startup"/> for the probes.
+    /// </value>
+    public string? Tag { get; set; }
+
+    /// <summary>
+    /// Gets or sets how much of the report the endpoint reveals to an anonymous caller.
+    /// </summary>
+    /// <value>
+    /// The default is <see cref="HealthDetailLevel.Components"/> for <c>/health</c> and
+    /// <see cref="HealthDetailLevel.Status"/> for the probes: safe on a public port, because neither reveals descriptions,
+    /// data or exceptions. See <see cref="HealthKitOptions.DetailsPolicy"/> to raise it for authorized callers.
+    /// </value>
+    public HealthDetailLevel DetailLevel { get; set; }
+
+    /// <summary>Gets or sets the status code for a Healthy report.</summary>
+    /// <value>The default is 200.</value>
+    public int HealthyStatusCode { get; set; } = StatusCodes.Status200OK;
+
+    /// <summary>Gets or sets the status code for a Degraded report.</summary>
+    /// <value>
+    /// The default is 200: a degraded instance still serves traffic. Set 503 on an endpoint whose callers must see it.
+    /// </value>
+    public int DegradedStatusCode { get; set; } = StatusCodes.Status200OK;
+
+    /// <summary>Gets or sets the status code for an Unhealthy report.</summary>
+    /// <value>The default is 503.</value>
+    public int UnhealthyStatusCode { get; set; } = StatusCodes.Status503ServiceUnavailable;
+
+    /// <summary>
+    /// Gets or sets the longest time the endpoint takes to answer. A check that has not finished by then is reported as
+    /// its failure status with the description "timed out"; the response never waits for it.
+    /// </summary>
+    /// <value>The default is 800 milliseconds, below the kubelet's default probe timeout of 1 second.</value>
+    public TimeSpan Deadline { get; set; } = TimeSpan.FromMilliseconds(800);
+}

@@ -1,0 +1,92 @@
+using HealthKit.Internal;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace HealthKit;
+
+/// <summary>
+/// Extensions on <see cref="IHealthChecksBuilder"/> for tuning how HealthKit evaluates checks and for writing checks of
+/// your own that HealthKit configures and validates.
+/// </summary>
+public static class HealthKitHealthChecksBuilderExtensions
+{
+    /// <summary>
+    /// Sets the evaluation policy of one check: timeout, caching, background mode and flap damping.
+    /// </summary>
+    /// <param name="builder">The health checks builder.</param>
+    /// <param name="name">The name of a registered check.</param>
+    /// <param name="configure">Changes the check's <see cref="HealthCheckPolicy"/>; unset properties inherit
+    /// <see cref="HealthKitOptions.Defaults"/>.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    /// <remarks>Runs after the configuration section <c>HealthKit:Checks:&lt;name&gt;</c> is bound.</remarks>
+    public static IHealthChecksBuilder ConfigureCheck(this IHealthChecksBuilder builder, string name, Action<HealthCheckPolicy> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(configure);
+
+        builder.Services.Configure<HealthKitOptions>(options =>
+        {
+            if (!options.Checks.TryGetValue(name, out var policy))
+            {
+                policy = new HealthCheckPolicy();
+                options.Checks[name] = policy;
+            }
+
+            configure(policy);
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers a check whose options are bound from <c>HealthKit:Checks:&lt;name&gt;</c>, then changed by
+    /// <paramref name="configure"/>, then validated by any <see cref="IValidateOptions{TOptions}"/> registered for
+    /// <typeparamref name="TOptions"/> when the check is first resolved, which happens at startup.
+    /// </summary>
+    /// <typeparam name="TOptions">The check's options.</typeparam>
+    /// <param name="builder">The health checks builder.</param>
+    /// <param name="name">The check's name; it must be unique.</param>
+    /// <param name="configure">Changes the options after configuration is bound; may be <see langword="null"/>.</param>
+    /// <param name="factory">
+    /// Creates the check once, when the registrations are first read at startup, so that a missing dependency stops the
+    /// application there. The instance serves every run, so it must be thread-safe.
+    /// </param>
+    /// <returns>The same builder, for chaining.</returns>
+    public static IHealthChecksBuilder AddHealthKitCheck<TOptions>(
+        this IHealthChecksBuilder builder,
+        string name,
+        Action<TOptions>? configure,
+        Func<IServiceProvider, TOptions, IHealthCheck> factory)
+        where TOptions : HealthKitCheckOptions, new()
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(factory);
+
+        var optionsBuilder = builder.Services.AddOptions<TOptions>(name);
+        optionsBuilder.Configure<IServiceProvider>((options, services) =>
+            ConfigurationBinding.BindCheck(services, name, options));
+        if (configure is not null)
+        {
+            optionsBuilder.Configure(configure);
+        }
+
+        optionsBuilder.ValidateOnStart();
+
+        // The registration is created when HealthCheckServiceOptions is first read, so that its tags and failure status
+        // can come from configuration. The check is created right then, once, and shared by every run.
+        builder.Services.AddOptions<HealthCheckServiceOptions>()
+            .Configure<IOptionsMonitor<TOptions>, IServiceProvider>((serviceOptions, monitor, services) =>
+            {
+                var options = monitor.Get(name);
+                var check = factory(services, options);
+                serviceOptions.Registrations.Add(new HealthCheckRegistration(
+                    name,
+                    _ => check,
+                    options.FailureStatus,
+                    options.Tags));
+            });
+        return builder;
+    }
+}

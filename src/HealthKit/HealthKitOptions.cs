@@ -1,0 +1,66 @@
+namespace HealthKit;
+
+/// <summary>
+/// Options for HealthKit's endpoints and evaluation engine, bound from the configuration section
+/// <see cref="SectionName"/>.
+/// </summary>
+public sealed class HealthKitOptions
+{
+    /// <summary>The configuration section HealthKit binds: <c>HealthKit</c>.</summary>
+    public const string SectionName = "HealthKit";
+
+    /// <summary>
+    /// Gets or sets the path under which <c>MapHealthKit</c> maps its endpoints.
+    /// </summary>
+    /// <value>The default is <c>/health</c>. It must start with <c>/</c>.</value>
+    public string PathPrefix { get; set; } = "/health";
+
+    /// <summary>Gets the options of the four endpoints.</summary>
+    public HealthKitEndpointsOptions Endpoints { get; } = new();
+
+    /// <summary>
+    /// Gets the evaluation policy every check starts from.
+    /// </summary>
+    /// <value>Timeout 700 ms, cache 2 s for Healthy and 1 s otherwise, on demand, no damping.</value>
+    public HealthCheckPolicy Defaults { get; } = HealthCheckPolicy.CreateDefaults();
+
+    /// <summary>
+    /// Gets the per-check overrides of <see cref="Defaults"/>, keyed by check name (case-insensitive). A name that matches
+    /// no registered check stops the application at startup.
+    /// </summary>
+    public IDictionary<string, HealthCheckPolicy> Checks { get; } =
+        new Dictionary<string, HealthCheckPolicy>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Gets or sets the name of an authorization policy. A caller that satisfies it sees
+    /// <see cref="AuthorizedDetailLevel"/> on every endpoint.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/>: no caller is elevated. The policy must exist, and authorization services
+    /// must be registered, or the application stops at startup.
+    /// </value>
+    public string? DetailsPolicy { get; set; }
+
+    /// <summary>
+    /// Gets or sets the detail level for callers that satisfy <see cref="DetailsPolicy"/>.
+    /// </summary>
+    /// <value>The default is <see cref="HealthDetailLevel.Full"/>.</value>
+    public HealthDetailLevel AuthorizedDetailLevel { get; set; } = HealthDetailLevel.Full;
+
+    /// <summary>
+    /// Gets or sets whether every caller sees <see cref="HealthDetailLevel.Full"/> when the host environment is
+    /// Development.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool FullDetailsInDevelopment { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets whether responses may contain exception messages, and descriptions that repeat them.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="false"/>: a check that throws, or returns a result carrying an exception, is
+    /// described by a short, safe text such as "check threw InvalidOperationException". Exception messages routinely
+    /// contain connection strings and host names; turn this on only where every caller is trusted.
+    /// </value>
+    public bool IncludeExceptionDetails { get; set; }
+}

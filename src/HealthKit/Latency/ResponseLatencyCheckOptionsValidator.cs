@@ -1,0 +1,51 @@
+using HealthKit.Internal;
+using Microsoft.Extensions.Options;
+
+namespace HealthKit.Latency;
+
+/// <summary>Validates <see cref="ResponseLatencyCheckOptions"/>; every message names the configuration key to fix.</summary>
+internal sealed class ResponseLatencyCheckOptionsValidator : IValidateOptions<ResponseLatencyCheckOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ResponseLatencyCheckOptions options)
+    {
+        var key = ConfigurationBinding.CheckKey(name ?? Options.DefaultName);
+        var errors = new List<string>();
+
+        if (options.Window < TimeSpan.FromSeconds(1) || options.Window > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{key}:{nameof(options.Window)} must be between 00:00:01 and 01:00:00 (was {options.Window}).");
+        }
+
+        if (options.MinimumSamples < 1)
+        {
+            errors.Add($"{key}:{nameof(options.MinimumSamples)} must be at least 1 (was {options.MinimumSamples}).");
+        }
+
+        foreach (var (percentile, degraded, unhealthy) in Pairs(options))
+        {
+            if (degraded <= TimeSpan.Zero)
+            {
+                errors.Add($"{key}:{nameof(options.Degraded)}:{percentile} must be greater than zero (was {degraded}).");
+            }
+
+            if (unhealthy <= TimeSpan.Zero)
+            {
+                errors.Add($"{key}:{nameof(options.Unhealthy)}:{percentile} must be greater than zero (was {unhealthy}).");
+            }
+
+            if (degraded > unhealthy)
+            {
+                errors.Add($"{key}:{nameof(options.Degraded)}:{percentile} ({degraded}) must not be higher than {key}:{nameof(options.Unhealthy)}:{percentile} ({unhealthy}); latency must become Degraded before it becomes Unhealthy.");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static IEnumerable<(string Percentile, TimeSpan? Degraded, TimeSpan? Unhealthy)> Pairs(ResponseLatencyCheckOptions options)
+    {
+        yield return (nameof(LatencyThreshold.P50), options.Degraded.P50, options.Unhealthy.P50);
+        yield return (nameof(LatencyThreshold.P95), options.Degraded.P95, options.Unhealthy.P95);
+        yield return (nameof(LatencyThreshold.P99), options.Degraded.P99, options.Unhealthy.P99);
+    }
+}

@@ -1,0 +1,48 @@
+using HealthKit.Latency;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace HealthKit;
+
+/// <summary>
+/// Registers the response latency check and the middleware that feeds it.
+/// </summary>
+public static class ResponseLatencyHealthChecksBuilderExtensions
+{
+    /// <summary>The default name of the response latency check.</summary>
+    public const string DefaultName = "latency";
+
+    /// <summary>
+    /// Adds a check named <c>latency</c> of the p50, p95 and p99 latency of the application's requests over the last
+    /// 60 seconds, and a middleware at the start of the pipeline that records them. HealthKit's own endpoints are left
+    /// out of the window.
+    /// </summary>
+    /// <param name="builder">The health checks builder.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    public static IHealthChecksBuilder AddResponseLatency(this IHealthChecksBuilder builder) =>
+        builder.AddResponseLatency(DefaultName, configure: null);
+
+    /// <summary>
+    /// Adds a response latency check with the given name and options.
+    /// </summary>
+    /// <param name="builder">The health checks builder.</param>
+    /// <param name="name">The check's name; its options are bound from <c>HealthKit:Checks:&lt;name&gt;</c>.</param>
+    /// <param name="configure">Changes the options after configuration is bound; may be <see langword="null"/>.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    public static IHealthChecksBuilder AddResponseLatency(this IHealthChecksBuilder builder, string name, Action<ResponseLatencyCheckOptions>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponseLatencyCheckOptions>, ResponseLatencyCheckOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, LatencyStartupFilter>());
+        services.TryAddSingleton<LatencyRecorderRegistry>();
+        services.AddSingleton(new LatencyCheckRegistration(name));
+        return builder.AddHealthKitCheck(name, configure, (provider, options) =>
+            new ResponseLatencyHealthCheck(provider.GetRequiredService<LatencyRecorderRegistry>().Get(name), options));
+    }
+}
