@@ -20,8 +20,9 @@ public static class HealthKitEndpointRouteBuilderExtensions
     private static readonly string[] GetAndHead = [HttpMethods.Get, HttpMethods.Head];
 
     /// <summary>
-    /// Maps <c>/health</c> (every check), <c>/health/live</c>, <c>/health/ready</c> and <c>/health/startup</c> under
-    /// <see cref="HealthKitOptions.PathPrefix"/>. GET and HEAD are answered; other methods get 405.
+    /// Maps <c>/health</c> (every check), <c>/health/live</c>, <c>/health/ready</c>, <c>/health/startup</c> and
+    /// <c>/health/checks/{name}</c> (one check) under <see cref="HealthKitOptions.PathPrefix"/>. GET and HEAD are answered;
+    /// other methods get 405.
     /// </summary>
     /// <param name="endpoints">The endpoint route builder, usually the <c>WebApplication</c>.</param>
     /// <returns>
@@ -79,9 +80,18 @@ public static class HealthKitEndpointRouteBuilderExtensions
             }
 
             var handler = new HealthEndpointHandler(engine, endpoint, fullDetails, authorization, logger);
-            group.MapMethods(endpoint.Path.TrimStart('/'), GetAndHead, handler.InvokeAsync)
+            var path = endpoint.Path.Trim('/');
+            group.MapMethods(path, GetAndHead, handler.InvokeAsync)
                 .WithDisplayName("HealthKit " + endpoint.Key)
                 .WithMetadata(HealthKitEndpointMetadata.Instance);
+
+            if (endpoint == options.Endpoints.Health)
+            {
+                // One endpoint per check, under the aggregate endpoint and with its settings: /health/checks/{name}.
+                group.MapMethods((path.Length == 0 ? string.Empty : path + "/") + "checks/{name}", GetAndHead, handler.InvokeCheckAsync)
+                    .WithDisplayName("HealthKit check")
+                    .WithMetadata(HealthKitEndpointMetadata.Instance);
+            }
         }
 
         group.ExcludeFromDescription();

@@ -18,6 +18,9 @@ public sealed class HealthKitOptions
     /// <summary>Gets the options of the four endpoints.</summary>
     public HealthKitEndpointsOptions Endpoints { get; } = new();
 
+    /// <summary>Gets the options for shutdown draining.</summary>
+    public HealthKitLifecycleOptions Lifecycle { get; } = new();
+
     /// <summary>
     /// Gets the evaluation policy every check starts from.
     /// </summary>

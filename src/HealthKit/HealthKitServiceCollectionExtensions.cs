@@ -1,5 +1,6 @@
 using HealthKit.Engine;
 using HealthKit.Internal;
+using HealthKit.Lifecycle;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -13,8 +14,11 @@ namespace HealthKit;
 public static class HealthKitServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers HealthKit's evaluation engine, the built-in <c>self</c> liveness check, and the options bound from the
-    /// configuration section <c>HealthKit</c> (when an <c>IConfiguration</c> is registered).
+    /// Registers HealthKit's evaluation engine, the options bound from the configuration section <c>HealthKit</c> (when an
+    /// <c>IConfiguration</c> is registered), shutdown draining, and three built-in checks: <c>self</c> (liveness),
+    /// <c>startup</c> (startup and readiness: "starting" until the host has started and every startup task is done) and
+    /// <c>availability</c> (readiness: "shutting down" once the host stops, or "not ready" while
+    /// <see cref="HealthKitAvailability.MarkNotReady"/> is in effect).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>
@@ -40,13 +44,20 @@ public static class HealthKitServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthKitOptions>, HealthKitOptionsValidator>());
         services.TryAddSingleton<HealthEngine>();
         services.AddHostedService<BackgroundCheckRunner>();
+        services.TryAddSingleton(provider => new HealthKitAvailability(
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetServices<StartupTaskRegistration>()));
+        services.AddHostedService<LifecycleService>();
 
         services.TryAddSingleton<SelfCheck>();
+        services.TryAddSingleton<StartupCheck>();
+        services.TryAddSingleton<AvailabilityCheck>();
         builder.Add(new HealthCheckRegistration(
-            SelfCheck.Name,
-            provider => provider.GetRequiredService<SelfCheck>(),
-            HealthStatus.Unhealthy,
-            [HealthKitTags.Live]));
+            SelfCheck.Name, provider => provider.GetRequiredService<SelfCheck>(), HealthStatus.Unhealthy, [HealthKitTags.Live]));
+        builder.Add(new HealthCheckRegistration(
+            StartupCheck.Name, provider => provider.GetRequiredService<StartupCheck>(), HealthStatus.Unhealthy, [HealthKitTags.Startup, HealthKitTags.Ready]));
+        builder.Add(new HealthCheckRegistration(
+            AvailabilityCheck.Name, provider => provider.GetRequiredService<AvailabilityCheck>(), HealthStatus.Unhealthy, [HealthKitTags.Ready]));
         return builder;
     }
 

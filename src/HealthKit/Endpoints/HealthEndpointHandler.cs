@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using HealthKit.Engine;
 using HealthKit.Internal;
 using Microsoft.AspNetCore.Authorization;
@@ -7,7 +9,7 @@ using Microsoft.Extensions.Logging;
 
 namespace HealthKit.Endpoints;
 
-/// <summary>Answers one HealthKit endpoint.</summary>
+/// <summary>Answers one HealthKit endpoint, or the per-check endpoint <c>checks/{name}</c>.</summary>
 internal sealed class HealthEndpointHandler
 {
     private const string NoCache = "no-store, no-cache";
@@ -17,6 +19,7 @@ internal sealed class HealthEndpointHandler
     private readonly HealthEngine _engine;
     private readonly HealthEndpointOptions _endpoint;
     private readonly CheckSlot[] _slots;
+    private readonly Dictionary<string, CheckSlot[]> _single;
     private readonly HealthDetailLevel _detailLevel;
     private readonly string? _detailsPolicy;
     private readonly HealthDetailLevel _authorizedDetailLevel;
@@ -34,6 +37,7 @@ internal sealed class HealthEndpointHandler
         _engine = engine;
         _endpoint = endpoint;
         _slots = [.. engine.Slots.Where(slot => string.IsNullOrEmpty(endpoint.Tag) || slot.Registration.Tags.Contains(endpoint.Tag))];
+        _single = _slots.ToDictionary(slot => slot.Name, slot => new[] { slot }, StringComparer.OrdinalIgnoreCase);
         _detailLevel = fullDetails ? HealthDetailLevel.Full : endpoint.DetailLevel;
         _detailsPolicy = engine.Options.DetailsPolicy;
         _authorizedDetailLevel = engine.Options.AuthorizedDetailLevel;
@@ -41,19 +45,46 @@ internal sealed class HealthEndpointHandler
         _logger = logger;
     }
 
-    public string Name => _endpoint.Key;
+    public Task InvokeAsync(HttpContext context) => AnswerAsync(context, _slots, _endpoint.Key, trackStatus: true);
 
-    internal CheckSlot[] Slots => _slots;
+    /// <summary>Answers <c>checks/{name}</c>: that one check, or 404 when this endpoint runs no check of that name.</summary>
+    public Task InvokeCheckAsync(HttpContext context)
+    {
+        var name = context.Request.RouteValues["name"] as string;
+        if (name is null || name.Length > HealthRequest.MaxNameLength || !_single.TryGetValue(name, out var slot))
+        {
+            return WriteErrorAsync(context, StatusCodes.Status404NotFound, "no health check of that name");
+        }
 
-    public async Task InvokeAsync(HttpContext context)
+        return AnswerAsync(context, slot, slot[0].Name, trackStatus: false);
+    }
+
+    private async Task AnswerAsync(HttpContext context, CheckSlot[] slots, string name, bool trackStatus)
     {
         var aborted = context.RequestAborted;
         try
         {
+            var request = HealthRequest.Parse(context.Request, slots);
+            if (request.Error is not null)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, request.Error).ConfigureAwait(false);
+                return;
+            }
+
             var level = await GetDetailLevelAsync(context).ConfigureAwait(false);
-            var evaluation = await _engine.EvaluateAsync(_slots, _endpoint.Deadline, aborted).ConfigureAwait(false);
-            TrackStatus(evaluation.Status);
-            await WriteAsync(context, evaluation, level, notes: null).ConfigureAwait(false);
+            if (request.Verbose && level < HealthDetailLevel.Components)
+            {
+                // ?verbose names the checks and their statuses (as /health does by default), never their details.
+                level = HealthDetailLevel.Components;
+            }
+
+            var evaluation = await _engine.EvaluateAsync(request.Slots, _endpoint.Deadline, aborted).ConfigureAwait(false);
+            if (trackStatus && request.Notes is null)
+            {
+                TrackStatus(evaluation.Status);
+            }
+
+            await WriteAsync(context, name, evaluation, level, request).ConfigureAwait(false);
         }
         catch (Exception ex) when (aborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
         {
@@ -78,7 +109,7 @@ internal sealed class HealthEndpointHandler
         }
     }
 
-    private Task WriteAsync(HttpContext context, Evaluation evaluation, HealthDetailLevel level, ReportNotes? notes)
+    private Task WriteAsync(HttpContext context, string name, Evaluation evaluation, HealthDetailLevel level, HealthRequest request)
     {
         var response = context.Response;
         response.StatusCode = evaluation.Status switch
@@ -87,20 +118,52 @@ internal sealed class HealthEndpointHandler
             HealthStatus.Degraded => _endpoint.DegradedStatusCode,
             _ => _endpoint.UnhealthyStatusCode,
         };
-        var headers = response.Headers;
-        headers.CacheControl = NoCache;
-        headers.Pragma = PragmaNoCache;
-        headers.Expires = ExpiresInThePast;
-        response.ContentType = JsonReportWriter.ContentType;
+        SetNoCacheHeaders(response);
+        response.ContentType = request.Text ? TextReportWriter.ContentType : JsonReportWriter.ContentType;
 
         if (HttpMethods.IsHead(context.Request.Method))
         {
             return Task.CompletedTask;
         }
 
-        JsonReportWriter.Write(response.BodyWriter, evaluation, level, notes);
+        if (request.Text)
+        {
+            return response.WriteAsync(TextReportWriter.Render(name, evaluation, level, request.Verbose, request.Notes), Encoding.UTF8, context.RequestAborted);
+        }
+
+        JsonReportWriter.Write(response.BodyWriter, evaluation, level, request.Notes);
         var flush = response.BodyWriter.FlushAsync(context.RequestAborted);
         return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, int statusCode, string error)
+    {
+        var response = context.Response;
+        response.StatusCode = statusCode;
+        SetNoCacheHeaders(response);
+        response.ContentType = JsonReportWriter.ContentType;
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return Task.CompletedTask;
+        }
+
+        using (var writer = new Utf8JsonWriter(response.BodyWriter))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("error", error);
+            writer.WriteEndObject();
+        }
+
+        var flush = response.BodyWriter.FlushAsync(context.RequestAborted);
+        return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
+    }
+
+    private static void SetNoCacheHeaders(HttpResponse response)
+    {
+        var headers = response.Headers;
+        headers.CacheControl = NoCache;
+        headers.Pragma = PragmaNoCache;
+        headers.Expires = ExpiresInThePast;
     }
 
     private void TrackStatus(HealthStatus status)

@@ -59,6 +59,9 @@ internal sealed class CheckOutcome
     /// <summary>The timestamp of the first failure of the current failing streak, or 0.</summary>
     public long FailingSinceTimestamp { get; }
 
+    /// <summary>The application-state version the run saw; set once, before the outcome is published.</summary>
+    public int StateVersion { get; set; }
+
     /// <summary>Whether a run produced this outcome (as opposed to a wait that gave up, or a placeholder).</summary>
     public bool FromRun { get; init; } = true;
 

@@ -16,13 +16,15 @@ internal sealed class CheckSlot
 {
     private readonly Lock _gate = new();
     private readonly HealthEngine _engine;
+    private readonly Func<int>? _stateVersion;
     private CheckOutcome? _last;
     private Task<CheckOutcome>? _inFlight;
     private long _runStarted;
 
-    public CheckSlot(HealthEngine engine, HealthCheckRegistration registration, EffectivePolicy policy)
+    public CheckSlot(HealthEngine engine, HealthCheckRegistration registration, EffectivePolicy policy, Func<int>? stateVersion = null)
     {
         _engine = engine;
+        _stateVersion = stateVersion;
         Registration = registration;
         Policy = policy;
         Name = registration.Name;
@@ -60,6 +62,11 @@ internal sealed class CheckSlot
         if (last is null)
         {
             return null;
+        }
+
+        if (_stateVersion is not null)
+        {
+            return last.StateVersion == _stateVersion() ? last : null;
         }
 
         var ttl = last.Status == HealthStatus.Healthy ? Policy.CacheTtl : Policy.FailureCacheTtl;
@@ -116,6 +123,8 @@ internal sealed class CheckSlot
 
     private async Task<CheckOutcome> RunAsync(long started)
     {
+        // Read before the run: if the state changes during it, the next request sees a newer version and runs again.
+        var version = _stateVersion?.Invoke() ?? 0;
         var (raw, exception) = await _engine.ExecuteAsync(this, started).ConfigureAwait(false);
         CheckOutcome? previous;
         CheckOutcome outcome;
@@ -123,6 +132,7 @@ internal sealed class CheckSlot
         {
             previous = _last;
             outcome = Damp(previous, raw);
+            outcome.StateVersion = version;
             Volatile.Write(ref _last, outcome);
             _inFlight = null;
         }

@@ -1,4 +1,5 @@
 using HealthKit.Internal;
+using HealthKit.Lifecycle;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -15,8 +16,6 @@ internal sealed class HealthEngine : IDisposable
     internal const string TimedOutDescription = "timed out";
     internal const string NoResultYetDescription = "no result yet";
 
-    /// <summary>Checks whose result must reflect the moment of the request; they are cheap and never cached by default.</summary>
-    internal static readonly HashSet<string> UncachedByDefault = new(StringComparer.OrdinalIgnoreCase) { SelfCheck.Name };
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly IServiceScopeFactory _scopes;
@@ -28,6 +27,7 @@ internal sealed class HealthEngine : IDisposable
         IOptions<HealthKitOptions> options,
         IServiceScopeFactory scopes,
         TimeProvider timeProvider,
+        HealthKitAvailability availability,
         ILogger<HealthEngine> logger)
     {
         _scopes = scopes;
@@ -47,7 +47,10 @@ internal sealed class HealthEngine : IDisposable
                     $"Two health checks are registered with the name '{registration.Name}'. Check names must be unique (case-insensitive); give one of them another name.");
             }
 
-            var slot = new CheckSlot(this, registration, ResolvePolicy(registration, Options));
+            // The lifecycle checks must reflect the moment of the request: their result is reused exactly as long as the
+            // application's availability has not changed, so readiness flips on the first probe after a change.
+            Func<int>? stateVersion = registration.Name is StartupCheck.Name or AvailabilityCheck.Name ? () => availability.Version : null;
+            var slot = new CheckSlot(this, registration, ResolvePolicy(registration, Options), stateVersion);
             _byName.Add(registration.Name, slot);
             slots.Add(slot);
         }
@@ -282,7 +285,6 @@ internal sealed class HealthEngine : IDisposable
     {
         var defaults = options.Defaults;
         options.Checks.TryGetValue(registration.Name, out var own);
-        var uncached = UncachedByDefault.Contains(registration.Name);
 
         var timeout = own?.Timeout
             ?? (registration.Timeout > TimeSpan.Zero && registration.Timeout != System.Threading.Timeout.InfiniteTimeSpan ? (TimeSpan?)registration.Timeout : null)
@@ -299,8 +301,8 @@ internal sealed class HealthEngine : IDisposable
 
         return new EffectivePolicy(
             timeout,
-            own?.CacheTtl ?? (uncached ? TimeSpan.Zero : defaults.CacheTtl!.Value),
-            own?.FailureCacheTtl ?? (uncached ? TimeSpan.Zero : defaults.FailureCacheTtl!.Value),
+            own?.CacheTtl ?? defaults.CacheTtl!.Value,
+            own?.FailureCacheTtl ?? defaults.FailureCacheTtl!.Value,
             own?.Mode ?? defaults.Mode ?? HealthCheckMode.OnDemand,
             own?.Period ?? defaults.Period ?? registration.Period ?? DefaultPeriod,
             own?.UnhealthyAfterFailures ?? defaults.UnhealthyAfterFailures,

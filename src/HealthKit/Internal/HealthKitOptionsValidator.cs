@@ -1,10 +1,13 @@
 using System.Globalization;
+using HealthKit.Lifecycle;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace HealthKit.Internal;
 
 /// <summary>Validates <see cref="HealthKitOptions"/>; every message names the configuration key to fix.</summary>
-internal sealed class HealthKitOptionsValidator : IValidateOptions<HealthKitOptions>
+internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOptions, IHostEnvironment? environment = null)
+    : IValidateOptions<HealthKitOptions>
 {
     private const string Root = HealthKitOptions.SectionName;
     private static readonly TimeSpan MaxDeadline = TimeSpan.FromMinutes(10);
@@ -77,6 +80,8 @@ internal sealed class HealthKitOptionsValidator : IValidateOptions<HealthKitOpti
             ValidatePolicy(errors, ConfigurationBinding.CheckKey(checkName), policy, longestDeadline, isDefaults: false);
         }
 
+        ValidateLifecycle(errors, options.Lifecycle);
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
@@ -125,6 +130,34 @@ internal sealed class HealthKitOptionsValidator : IValidateOptions<HealthKitOpti
         if (policy.UnhealthyAfterDuration is { } duration && duration <= TimeSpan.Zero)
         {
             errors.Add($"{key}:{nameof(HealthCheckPolicy.UnhealthyAfterDuration)} must be greater than zero (was {duration}).");
+        }
+    }
+
+    private void ValidateLifecycle(List<string> errors, HealthKitLifecycleOptions lifecycle)
+    {
+        const string Key = Root + ":" + nameof(HealthKitOptions.Lifecycle);
+        if (lifecycle.DrainDelay < TimeSpan.Zero)
+        {
+            errors.Add($"{Key}:{nameof(lifecycle.DrainDelay)} must not be negative (was {lifecycle.DrainDelay}).");
+            return;
+        }
+
+        if (lifecycle.ReadinessFailDelay < TimeSpan.Zero)
+        {
+            errors.Add($"{Key}:{nameof(lifecycle.ReadinessFailDelay)} must not be negative (was {lifecycle.ReadinessFailDelay}).");
+            return;
+        }
+
+        var drain = LifecycleService.EffectiveDrainDelay(lifecycle, environment);
+        var shutdownTimeout = hostOptions.Value.ShutdownTimeout;
+        if (drain > TimeSpan.Zero && drain >= shutdownTimeout)
+        {
+            errors.Add($"{Key}:{nameof(lifecycle.DrainDelay)} ({drain}) must be shorter than the host's ShutdownTimeout ({shutdownTimeout}), which bounds the whole shutdown, drain included. Lower the drain delay, or raise HostOptions.ShutdownTimeout (configuration key 'shutdownTimeoutSeconds') and keep it below the pod's terminationGracePeriodSeconds.");
+        }
+
+        if (lifecycle.ReadinessFailDelay > drain)
+        {
+            errors.Add($"{Key}:{nameof(lifecycle.ReadinessFailDelay)} ({lifecycle.ReadinessFailDelay}) must not exceed {Key}:{nameof(lifecycle.DrainDelay)} ({drain}); readiness would still pass after the server stopped accepting connections.");
         }
     }
 

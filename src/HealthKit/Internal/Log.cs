@@ -16,6 +16,11 @@ internal static partial class Log
         public const int EndpointStatusChanged = 4;
         public const int RequestAborted = 5;
         public const int BackgroundRunFailed = 6;
+        public const int ReadinessFailing = 7;
+        public const int DrainStarted = 8;
+        public const int DrainCompleted = 9;
+        public const int StartupTaskFailed = 10;
+        public const int Started = 11;
     }
 
     public const string Unknown = "Unknown";
@@ -53,4 +58,24 @@ internal static partial class Log
     [LoggerMessage(EventId = Events.BackgroundRunFailed, EventName = "HealthKitBackgroundRunFailed", Level = LogLevel.Error,
         Message = "The background loop of health check '{Check}' failed; it retries after its period")]
     public static partial void BackgroundRunFailed(ILogger logger, Exception exception, string check);
+
+    [LoggerMessage(EventId = Events.ReadinessFailing, EventName = "HealthKitReadinessFailing", Level = LogLevel.Information,
+        Message = "The application is stopping: readiness reports Unhealthy \"shutting down\"")]
+    public static partial void ReadinessFailing(ILogger logger);
+
+    [LoggerMessage(EventId = Events.DrainStarted, EventName = "HealthKitDrainStarted", Level = LogLevel.Information,
+        Message = "Holding shutdown for {DrainMilliseconds:0} ms while load balancers stop sending traffic; requests are still served")]
+    public static partial void DrainStarted(ILogger logger, double drainMilliseconds);
+
+    [LoggerMessage(EventId = Events.DrainCompleted, EventName = "HealthKitDrainCompleted", Level = LogLevel.Information,
+        Message = "Drain delay over; the server now stops accepting connections and finishes requests in flight")]
+    public static partial void DrainCompleted(ILogger logger);
+
+    [LoggerMessage(EventId = Events.StartupTaskFailed, EventName = "HealthKitStartupTaskFailed", Level = LogLevel.Error,
+        Message = "Startup task '{Task}' failed; /health/startup and /health/ready report Unhealthy")]
+    public static partial void StartupTaskFailed(ILogger logger, Exception exception, string task);
+
+    [LoggerMessage(EventId = Events.Started, EventName = "HealthKitStarted", Level = LogLevel.Information,
+        Message = "Startup complete after {ElapsedMilliseconds:0} ms of startup tasks; readiness may now pass")]
+    public static partial void Started(ILogger logger, double elapsedMilliseconds);
 }

@@ -65,10 +65,10 @@ public sealed partial class EndpointTests
                 .AddCheck("untagged", () => HealthCheckResult.Healthy()),
             environment: "Development");
 
-        Assert.Equal(["self", "db", "migrations", "untagged"], (await host.GetAsync("/health")).EntryNames);
+        Assert.Equal(["self", "startup", "availability", "db", "migrations", "untagged"], (await host.GetAsync("/health")).EntryNames);
         Assert.Equal(["self"], (await host.GetAsync("/health/live")).EntryNames);
-        Assert.Equal(["db"], (await host.GetAsync("/health/ready")).EntryNames);
-        Assert.Equal(["migrations"], (await host.GetAsync("/health/startup")).EntryNames);
+        Assert.Equal(["startup", "availability", "db"], (await host.GetAsync("/health/ready")).EntryNames);
+        Assert.Equal(["startup", "migrations"], (await host.GetAsync("/health/startup")).EntryNames);
     }
 
     [Theory]

@@ -173,13 +173,13 @@ public sealed class EngineTests
         await using var host = await Start(time, c => c.Add(new HealthCheckRegistration("slow", _ => new IgnoresTokenCheck(check), HealthStatus.Unhealthy, null)));
 
         var pending = host.GetAsync("/health");
-        await WaitUntil(() => check.Runs == 1);
+        await Eventually.True(() => check.Runs == 1);
         time.Advance(TimeSpan.FromSeconds(1));
         var first = await pending;
         Assert.Equal("timed out", first.Entry("slow").GetProperty("description").GetString());
 
         check.Gate.SetResult();
-        await WaitUntil(() => host.GetAsync("/health").Result.Status == "Healthy");
+        await Eventually.True(() => host.GetAsync("/health").Result.Status == "Healthy");
 
         Assert.Equal(1, check.Runs);
     }
@@ -195,8 +195,8 @@ public sealed class EngineTests
             p.Period = TimeSpan.FromSeconds(10);
         }));
 
-        await WaitUntil(() => check.Runs == 1);
-        await WaitUntil(() => host.GetAsync("/health/ready").Result.StatusCode == 200);
+        await Eventually.True(() => check.Runs == 1);
+        await Eventually.True(() => host.GetAsync("/health/ready").Result.StatusCode == 200);
         for (var i = 0; i < 50; i++)
         {
             Assert.Equal(200, (await host.GetAsync("/health/ready")).StatusCode);
@@ -204,7 +204,7 @@ public sealed class EngineTests
 
         Assert.Equal(1, check.Runs);
         time.Advance(TimeSpan.FromSeconds(12));
-        await WaitUntil(() => check.Runs == 2);
+        await Eventually.True(() => check.Runs == 2);
     }
 
     [Fact]
@@ -219,7 +219,7 @@ public sealed class EngineTests
         Assert.Equal(503, response.StatusCode);
         Assert.Equal("no result yet", response.Entry("bg").GetProperty("description").GetString());
         check.Gate.SetResult();
-        await WaitUntil(() => host.GetAsync("/health/ready").Result.StatusCode == 200);
+        await Eventually.True(() => host.GetAsync("/health/ready").Result.StatusCode == 200);
     }
 
     [Fact]
@@ -313,27 +313,16 @@ public sealed class EngineTests
         using (var cts = new CancellationTokenSource())
         {
             var request = host.Client.GetAsync("/health", cts.Token);
-            await WaitUntil(() => check.Runs == 1);
+            await Eventually.True(() => check.Runs == 1);
             await cts.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
         }
 
         check.Gate.SetResult();
-        await WaitUntil(() => host.GetAsync("/health").Result.StatusCode == 200);
+        await Eventually.True(() => host.GetAsync("/health").Result.StatusCode == 200);
 
         Assert.Equal(1, check.Runs);
         Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        // Bounded: at most 10 s of polling for something another thread does.
-        for (var i = 0; i < 1000 && !condition(); i++)
-        {
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
-
-        Assert.True(condition(), "condition not met within 10 s");
     }
 
     private sealed class IgnoresTokenCheck(CountingCheck inner) : IHealthCheck

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -36,6 +35,9 @@ internal sealed class TestHost : IAsyncDisposable
 
         // The output folder holds the sample's appsettings.json (it is referenced for its own tests); start clean.
         builder.Configuration.Sources.Clear();
+
+        // Production hosts hold their stop for a drain delay; tests that do not test draining should not wait for it.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["HealthKit:Lifecycle:DrainDelay"] = "00:00:00" });
         builder.Logging.ClearProviders();
         if (logs is not null)
         {
@@ -69,7 +71,7 @@ internal sealed class TestHost : IAsyncDisposable
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (accept is not null)
         {
-            request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse(accept));
+            request.Headers.TryAddWithoutValidation("Accept", accept);
         }
 
         using var response = await Client.SendAsync(request, TestContext.Current.CancellationToken);

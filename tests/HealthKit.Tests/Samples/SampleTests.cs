@@ -25,14 +25,14 @@ public sealed class SampleTests : IDisposable
         var json = await GetJsonAsync(client, "/health");
 
         var entries = json.GetProperty("entries");
-        Assert.Equal(["self", "database", "disk", "latency"], entries.EnumerateObject().Select(e => e.Name));
+        Assert.Equal(["self", "startup", "availability", "database", "disk", "latency"], entries.EnumerateObject().Select(e => e.Name));
         Assert.Equal("Healthy", entries.GetProperty("database").GetProperty("status").GetString());
         Assert.True(entries.GetProperty("database").GetProperty("data").GetProperty("roundTripMs").GetDouble() >= 0);
         Assert.Equal("Healthy", entries.GetProperty("latency").GetProperty("status").GetString());
     }
 
     [Fact]
-    public async Task Live_RunsOnlySelf_Ready_RunsDatabaseAndDisk()
+    public async Task Live_RunsOnlySelf_Ready_RunsLifecycleDatabaseAndDisk()
     {
         using var client = _factory.CreateClient();
 
@@ -40,7 +40,7 @@ public sealed class SampleTests : IDisposable
         var ready = await GetJsonAsync(client, "/health/ready");
 
         Assert.Equal(["self"], live.GetProperty("entries").EnumerateObject().Select(e => e.Name));
-        Assert.Equal(["database", "disk"], ready.GetProperty("entries").EnumerateObject().Select(e => e.Name));
+        Assert.Equal(["startup", "availability", "database", "disk"], ready.GetProperty("entries").EnumerateObject().Select(e => e.Name));
     }
 
     [Fact]

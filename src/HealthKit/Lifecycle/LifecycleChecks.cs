@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace HealthKit.Lifecycle;
+
+/// <summary>
+/// Reports "starting" on <c>/health/startup</c> and <c>/health/ready</c> until the host has started and every startup task
+/// has completed.
+/// </summary>
+internal sealed class StartupCheck(HealthKitAvailability availability) : IHealthCheck
+{
+    public const string Name = "startup";
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var tasks = new Dictionary<string, object>(StringComparer.Ordinal);
+        List<string>? waiting = null;
+        string? failed = null;
+        foreach (var task in availability.Tasks)
+        {
+            tasks[task.Registration.Name] = task.Status.ToString();
+            if (task.Status == StartupTaskStatus.Failed)
+            {
+                failed ??= $"startup task '{task.Registration.Name}' failed ({task.FailedWith})";
+            }
+            else if (task.Status != StartupTaskStatus.Completed)
+            {
+                (waiting ??= []).Add(task.Registration.Name);
+            }
+        }
+
+        var data = new Dictionary<string, object> { ["hostStarted"] = availability.HostStarted, ["tasks"] = tasks };
+        var result = !availability.HostStarted ? HealthCheckResult.Unhealthy("starting", data: data)
+            : failed is not null ? HealthCheckResult.Unhealthy(failed, data: data)
+            : waiting is not null ? HealthCheckResult.Unhealthy("starting: waiting for " + string.Join(", ", waiting), data: data)
+            : HealthCheckResult.Healthy("started", data);
+        return Task.FromResult(result);
+    }
+}
+
+/// <summary>
+/// Reports whether the application accepts traffic: "shutting down" once the host stops, "not ready: reason" while the
+/// application has marked itself not ready.
+/// </summary>
+internal sealed class AvailabilityCheck(HealthKitAvailability availability) : IHealthCheck
+{
+    public const string Name = "availability";
+
+    private static readonly Task<HealthCheckResult> ShuttingDown = Task.FromResult(HealthCheckResult.Unhealthy("shutting down"));
+    private static readonly Task<HealthCheckResult> Accepting = Task.FromResult(HealthCheckResult.Healthy("accepting traffic"));
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (availability.ReadinessFailing)
+        {
+            return ShuttingDown;
+        }
+
+        return availability.NotReadyReason is { } reason
+            ? Task.FromResult(HealthCheckResult.Unhealthy("not ready: " + reason))
+            : Accepting;
+    }
+}

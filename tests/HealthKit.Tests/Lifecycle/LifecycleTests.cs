@@ -1,0 +1,207 @@
+using HealthKit.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HealthKit.Tests.Lifecycle;
+
+public sealed class LifecycleTests
+{
+    private static Task<TestHost> Start(
+        FakeTimeProvider time,
+        string drain,
+        Action<IHealthChecksBuilder>? checks = null,
+        string readinessFailDelay = "00:00:00") =>
+        TestHost.StartAsync(
+            b =>
+            {
+                b.Services.AddSingleton<TimeProvider>(time);
+                var builder = b.Services.AddHealthKit();
+                checks?.Invoke(builder);
+            },
+            map: app =>
+            {
+                app.MapGet("/orders", () => "ok");
+                app.MapHealthKit();
+            },
+            configuration: new Dictionary<string, string?>
+            {
+                ["HealthKit:Lifecycle:DrainDelay"] = drain,
+                ["HealthKit:Lifecycle:ReadinessFailDelay"] = readinessFailDelay,
+            },
+            environment: "Development");
+
+    [Fact]
+    public async Task StopAsync_FailsReadinessAtOnce_HoldsStopForDrain_KeepsServing()
+    {
+        var time = new FakeTimeProvider();
+        await using var host = await Start(time, "00:00:20");
+        Assert.Equal(200, (await host.GetAsync("/health/ready")).StatusCode);
+
+        var stopping = host.App.StopAsync(TestContext.Current.CancellationToken);
+
+        var ready = await host.GetAsync("/health/ready");
+        Assert.Equal(503, ready.StatusCode);
+        Assert.Equal("shutting down", ready.Entry("availability").GetProperty("description").GetString());
+        Assert.Equal(200, (await host.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(200, (await host.GetAsync("/orders")).StatusCode);
+
+        time.Advance(TimeSpan.FromSeconds(19));
+        await Task.Yield();
+        Assert.False(stopping.IsCompleted);
+        Assert.Equal(200, (await host.GetAsync("/orders")).StatusCode);
+        Assert.Equal(200, (await host.GetAsync("/health/live")).StatusCode);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        await stopping.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task ApplicationStopping_FailsReadinessBeforeTheHostStops()
+    {
+        // A SIGTERM calls StopApplication first; the host's StopAsync comes after.
+        var time = new FakeTimeProvider();
+        await using var host = await Start(time, "00:00:00");
+
+        host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+
+        Assert.Equal(503, (await host.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(200, (await host.GetAsync("/health/live")).StatusCode);
+        Assert.True(host.Services.GetRequiredService<HealthKitAvailability>().IsStopping);
+    }
+
+    [Fact]
+    public async Task ReadinessFailDelay_KeepsReadinessPassingThatLong()
+    {
+        var time = new FakeTimeProvider();
+        await using var host = await Start(time, "00:00:20", readinessFailDelay: "00:00:05");
+
+        var stopping = host.App.StopAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(200, (await host.GetAsync("/health/ready")).StatusCode);
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(503, (await host.GetAsync("/health/ready")).StatusCode);
+
+        time.Advance(TimeSpan.FromSeconds(15));
+        await stopping.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task StartupTasks_GateStartupAndReadiness_NotLiveness()
+    {
+        var time = new FakeTimeProvider();
+        var migrations = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var warmed = false;
+        await using var host = await Start(time, "00:00:00", c => c
+            .AddStartupTask("migrations", (_, ct) => migrations.Task.WaitAsync(ct))
+            .AddStartupTask("warm-up", (services, _) =>
+            {
+                warmed = services.GetService<HealthKitAvailability>() is not null;
+                return Task.CompletedTask;
+            }));
+
+        var startup = await host.GetAsync("/health/startup");
+        Assert.Equal(503, startup.StatusCode);
+        Assert.Equal("starting: waiting for migrations, warm-up", startup.Entry("startup").GetProperty("description").GetString());
+        Assert.Equal(503, (await host.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(200, (await host.GetAsync("/health/live")).StatusCode);
+
+        migrations.SetResult();
+        await Eventually.True(async () => (await host.GetAsync("/health/startup")).StatusCode == 200);
+
+        Assert.True(warmed);
+        Assert.Equal(200, (await host.GetAsync("/health/ready")).StatusCode);
+        Assert.True(host.Services.GetRequiredService<HealthKitAvailability>().IsStarted);
+    }
+
+    [Fact]
+    public async Task StartupTask_Failing_KeepsStartupFailing_WithoutItsMessage()
+    {
+        var time = new FakeTimeProvider();
+        await using var host = await Start(time, "00:00:00", c => c.AddStartupTask(
+            "migrations", (_, _) => throw new InvalidOperationException("Password=hunter2")));
+
+        await Eventually.True(async () => (await host.GetAsync("/health/startup")).Body.Contains("failed", StringComparison.Ordinal));
+        var startup = await host.GetAsync("/health/startup");
+
+        Assert.Equal(503, startup.StatusCode);
+        Assert.Equal("startup task 'migrations' failed (InvalidOperationException)", startup.Entry("startup").GetProperty("description").GetString());
+        Assert.DoesNotContain("hunter2", startup.Body, StringComparison.Ordinal);
+        Assert.Equal(200, (await host.GetAsync("/health/live")).StatusCode);
+    }
+
+    [Fact]
+    public async Task MarkNotReady_FailsReadinessOnly_UntilMarkReady()
+    {
+        var time = new FakeTimeProvider();
+        await using var host = await Start(time, "00:00:00");
+        var availability = host.Services.GetRequiredService<HealthKitAvailability>();
+
+        availability.MarkNotReady("maintenance");
+        var ready = await host.GetAsync("/health/ready");
+
+        Assert.Equal(503, ready.StatusCode);
+        Assert.Equal("not ready: maintenance", ready.Entry("availability").GetProperty("description").GetString());
+        Assert.Equal(200, (await host.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(200, (await host.GetAsync("/health/startup")).StatusCode);
+        Assert.Equal("maintenance", availability.NotReadyReason);
+
+        availability.MarkReady();
+        Assert.Equal(200, (await host.GetAsync("/health/ready")).StatusCode);
+        Assert.Null(availability.NotReadyReason);
+    }
+
+    [Fact]
+    public async Task LifecycleChecks_AreNeverServedStale_WhateverTheCacheTtl()
+    {
+        var time = new FakeTimeProvider();
+        await using var host = await TestHost.StartAsync(
+            b =>
+            {
+                b.Services.AddSingleton<TimeProvider>(time);
+                b.Services.AddHealthKit(o => o.Defaults.CacheTtl = TimeSpan.FromMinutes(5));
+            });
+        var availability = host.Services.GetRequiredService<HealthKitAvailability>();
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(200, (await host.GetAsync("/health/ready")).StatusCode);
+            availability.MarkNotReady("maintenance");
+            Assert.Equal(503, (await host.GetAsync("/health/ready")).StatusCode);
+            availability.MarkReady();
+        }
+    }
+
+    [Theory]
+    [InlineData("00:00:30", "00:00:00", "HealthKit:Lifecycle:DrainDelay")]
+    [InlineData("00:01:00", "00:00:00", "HealthKit:Lifecycle:DrainDelay")]
+    [InlineData("-00:00:01", "00:00:00", "HealthKit:Lifecycle:DrainDelay")]
+    [InlineData("00:00:05", "00:00:06", "HealthKit:Lifecycle:ReadinessFailDelay")]
+    [InlineData("00:00:05", "-00:00:01", "HealthKit:Lifecycle:ReadinessFailDelay")]
+    public async Task InvalidDrain_StopsStartup_NamingTheKey(string drain, string readinessFailDelay, string key)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => TestHost.StartAsync(
+            b => b.Services.AddHealthKit(),
+            configuration: new Dictionary<string, string?>
+            {
+                ["HealthKit:Lifecycle:DrainDelay"] = drain,
+                ["HealthKit:Lifecycle:ReadinessFailDelay"] = readinessFailDelay,
+            }));
+
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DrainDelay_DefaultsToZeroInDevelopment_AndFiveSecondsElsewhere()
+    {
+        var production = new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = "Production" };
+        var development = new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = "Development" };
+
+        Assert.Equal(TimeSpan.FromSeconds(5), HealthKit.Lifecycle.LifecycleService.EffectiveDrainDelay(new HealthKitLifecycleOptions(), production));
+        Assert.Equal(TimeSpan.Zero, HealthKit.Lifecycle.LifecycleService.EffectiveDrainDelay(new HealthKitLifecycleOptions(), development));
+        Assert.Equal(TimeSpan.FromSeconds(2), HealthKit.Lifecycle.LifecycleService.EffectiveDrainDelay(new HealthKitLifecycleOptions { DrainDelay = TimeSpan.FromSeconds(2) }, development));
+        await Task.CompletedTask;
+    }
+}
