@@ -169,7 +169,7 @@ internal sealed class HealthEndpointHandler
     private void TrackStatus(HealthStatus status)
     {
         var previous = Interlocked.Exchange(ref _lastStatus, (int)status);
-        var level = Log.LevelFor(status);
+        var level = _engine.Availability.IsStopping ? LogLevel.Information : Log.LevelFor(status);
         if (previous != (int)status && (previous >= 0 || status != HealthStatus.Healthy) && _logger.IsEnabled(level))
         {
             Log.EndpointStatusChanged(

@@ -55,6 +55,9 @@ internal sealed class CheckSlot
 
     public CheckOutcome? Last => Volatile.Read(ref _last);
 
+    /// <summary>Whether this is one of the built-in lifecycle checks, whose result follows the application's state.</summary>
+    public bool IsLifecycle => _stateVersion is not null;
+
     /// <summary>The latest result if its time-to-live has not run out at <paramref name="now"/>.</summary>
     public CheckOutcome? TryGetFresh(long now)
     {

@@ -33,6 +33,7 @@ internal sealed class HealthEngine : IDisposable
         _scopes = scopes;
         _logger = logger;
         TimeProvider = timeProvider;
+        Availability = availability;
         Options = options.Value;
         StartedTimestamp = timeProvider.GetTimestamp();
 
@@ -68,6 +69,8 @@ internal sealed class HealthEngine : IDisposable
     }
 
     public TimeProvider TimeProvider { get; }
+
+    public HealthKitAvailability Availability { get; }
 
     public HealthKitOptions Options { get; }
 
@@ -251,7 +254,8 @@ internal sealed class HealthEngine : IDisposable
 
     internal void OnRunCompleted(CheckSlot slot, CheckOutcome? previous, CheckOutcome outcome, Exception? exception)
     {
-        var level = Log.LevelFor(outcome.Status);
+        // Starting and shutting down are expected states, not errors.
+        var level = slot.IsLifecycle ? LogLevel.Information : Log.LevelFor(outcome.Status);
         if (previous?.Status != outcome.Status && (previous is not null || outcome.Status != HealthStatus.Healthy))
         {
             if (_logger.IsEnabled(level))

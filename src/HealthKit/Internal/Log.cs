@@ -76,6 +76,6 @@ internal static partial class Log
     public static partial void StartupTaskFailed(ILogger logger, Exception exception, string task);
 
     [LoggerMessage(EventId = Events.Started, EventName = "HealthKitStarted", Level = LogLevel.Information,
-        Message = "Startup complete after {ElapsedMilliseconds:0} ms of startup tasks; readiness may now pass")]
-    public static partial void Started(ILogger logger, double elapsedMilliseconds);
+        Message = "Startup complete: {TaskCount} startup tasks finished in {ElapsedMilliseconds:0} ms; readiness may now pass")]
+    public static partial void Started(ILogger logger, int taskCount, double elapsedMilliseconds);
 }

@@ -20,8 +20,10 @@ internal sealed class LifecycleService : IHostedLifecycleService, IDisposable
     private readonly TimeSpan _drainDelay;
     private readonly TimeSpan _readinessFailDelay;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _drainGate = new();
     private CancellationTokenRegistration _onStopping;
     private Task _startupTasks = Task.CompletedTask;
+    private Task? _drain;
 
     public LifecycleService(
         HealthKitAvailability availability,
@@ -58,7 +60,7 @@ internal sealed class LifecycleService : IHostedLifecycleService, IDisposable
         _availability.OnHostStarted();
         if (_availability.Tasks.Length == 0)
         {
-            Log.Started(_logger, 0);
+            Log.Started(_logger, 0, 0);
             return Task.CompletedTask;
         }
 
@@ -66,9 +68,19 @@ internal sealed class LifecycleService : IHostedLifecycleService, IDisposable
         return Task.CompletedTask;
     }
 
-    public async Task StoppingAsync(CancellationToken cancellationToken)
+    public Task StoppingAsync(CancellationToken cancellationToken)
     {
         BeginStopping();
+
+        // A host can be stopped more than once (a test host is stopped, then disposed); drain only the first time.
+        lock (_drainGate)
+        {
+            return _drain ??= DrainAsync(cancellationToken);
+        }
+    }
+
+    private async Task DrainAsync(CancellationToken cancellationToken)
+    {
         if (_drainDelay <= TimeSpan.Zero)
         {
             return;
@@ -151,6 +163,6 @@ internal sealed class LifecycleService : IHostedLifecycleService, IDisposable
         }
 
         var elapsed = _timeProvider.GetElapsedTime(started);
-        Log.Started(_logger, elapsed.TotalMilliseconds);
+        Log.Started(_logger, _availability.Tasks.Length, elapsed.TotalMilliseconds);
     }
 }

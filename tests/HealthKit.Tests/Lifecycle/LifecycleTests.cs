@@ -60,6 +60,28 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task Shutdown_IsLoggedAsExpected_NotAsAnError()
+    {
+        var logs = new TestLogSink();
+        await using var host = await TestHost.StartAsync(
+            b => b.Services.AddHealthKit(),
+            configuration: new Dictionary<string, string?> { ["HealthKit:Lifecycle:DrainDelay"] = "00:00:00.050" },
+            logs: logs);
+        Assert.Equal(200, (await host.GetAsync("/health/ready")).StatusCode);
+
+        var stopping = host.App.StopAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(503, (await host.GetAsync("/health/ready")).StatusCode);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Single(logs.ForEvent(7, "HealthKitReadinessFailing"));
+        Assert.Single(logs.ForEvent(8, "HealthKitDrainStarted"));
+        Assert.Single(logs.ForEvent(9, "HealthKitDrainCompleted"));
+        var change = Assert.Single(logs.ForEvent(1, "HealthKitCheckStatusChanged"));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Information, change.Level);
+        Assert.DoesNotContain(logs.Entries, e => e.Category.StartsWith("HealthKit", StringComparison.Ordinal) && e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
+    }
+
+    [Fact]
     public async Task ApplicationStopping_FailsReadinessBeforeTheHostStops()
     {
         // A SIGTERM calls StopApplication first; the host's StopAsync comes after.

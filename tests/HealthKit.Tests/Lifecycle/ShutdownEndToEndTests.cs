@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace HealthKit.Tests.Lifecycle;
+
+/// <summary>
+/// Runs the sample as a real process on loopback and sends it SIGTERM, as the kubelet does during a rolling update.
+/// </summary>
+public sealed class ShutdownEndToEndTests : IDisposable
+{
+    private static readonly TimeSpan Drain = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
+
+    private readonly string _database = Path.Combine(Path.GetTempPath(), $"healthkit-e2e-{Guid.NewGuid():N}.db");
+    private readonly ConcurrentQueue<string> _output = new();
+    private Process? _process;
+
+    [Fact]
+    public async Task Sigterm_FailsReadinessAtOnce_ServesEveryRequestDuringTheDrain_ThenExitsZero()
+    {
+        Assert.True(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "this test sends SIGTERM");
+        var port = FreePort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        _process = StartSample(port);
+        using var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };
+
+        await WaitUntilReady(client);
+
+        var clock = Stopwatch.StartNew();
+        var results = new ConcurrentBag<(string Path, TimeSpan Sent, int Status)>();
+        TimeSpan? sigterm = null;
+        Task<int>? inFlight = null;
+
+        // Poll readiness and an ordinary endpoint together, bounded in count and time.
+        for (var i = 0; i < 200 && !_process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(20); i++)
+        {
+            var sent = clock.Elapsed;
+            var polls = new[] { Send(client, "/health/ready"), Send(client, "/todos") };
+            if (i == 10)
+            {
+                SendSigterm(_process.Id);
+                sigterm = clock.Elapsed;
+            }
+
+            if (sigterm is { } at && inFlight is null && sent >= at + Drain - TimeSpan.FromMilliseconds(700))
+            {
+                // Still running when the server stops accepting: it must be finished, not dropped.
+                inFlight = Send(client, "/slow?ms=1500");
+            }
+
+            var statuses = await Task.WhenAll(polls);
+            results.Add(("/health/ready", sent, statuses[0]));
+            results.Add(("/todos", sent, statuses[1]));
+            await Task.Delay(Poll, TestContext.Current.CancellationToken);
+        }
+
+        Assert.NotNull(sigterm);
+        var exited = await WaitForExit(_process, sigterm.Value + Drain + Grace - clock.Elapsed);
+        var output = string.Join('\n', _output);
+        Assert.True(exited, "the process did not exit within drain + grace\n" + output);
+        Assert.Equal(0, _process.ExitCode);
+
+        var afterSigterm = results.Where(r => r.Sent >= sigterm.Value).OrderBy(r => r.Sent).ToList();
+        var readiness = afterSigterm.Where(r => r.Path == "/health/ready").ToList();
+        var ordinary = afterSigterm.Where(r => r.Path == "/todos" && r.Sent < sigterm.Value + Drain - Poll).ToList();
+
+        // Within one poll: the second readiness poll after the signal (the first may race its delivery) is 503.
+        Assert.True(readiness.Count >= 2, output);
+        Assert.Equal(503, readiness[1].Status);
+        Assert.All(readiness.Skip(1), r => Assert.True(r.Status is 503 or -1, $"readiness {r.Status} at {r.Sent}"));
+        Assert.True(ordinary.Count >= (int)(Drain / Poll / 3), $"only {ordinary.Count} ordinary requests during the drain");
+        Assert.All(ordinary, r => Assert.True(r.Status == 200, $"an ordinary request sent {r.Sent - sigterm.Value} after SIGTERM got {r.Status}\n{output}"));
+        Assert.NotNull(inFlight);
+        Assert.Equal(200, await inFlight);
+        Assert.Contains(_output, line => line.Contains("HealthKitDrainStarted", StringComparison.Ordinal) || line.Contains("Holding shutdown", StringComparison.Ordinal));
+    }
+
+    private Process StartSample(int port)
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var start = new ProcessStartInfo(dotnet)
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "HealthKit.Sample.dll"));
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["HealthKit__Lifecycle__DrainDelay"] = Drain.ToString("c");
+        start.Environment["ConnectionStrings__Sqlite"] = $"Data Source={_database}";
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => _output.Enqueue(e.Data ?? string.Empty);
+        process.ErrorDataReceived += (_, e) => _output.Enqueue(e.Data ?? string.Empty);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private async Task WaitUntilReady(HttpClient client)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            Assert.False(_process!.HasExited, "the sample exited during startup\n" + string.Join('\n', _output));
+            if (await Send(client, "/health/ready") == 200)
+            {
+                return;
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Fail("the sample was not ready within 30 s\n" + string.Join('\n', _output));
+    }
+
+    /// <summary>The status code, or -1 when the connection was refused or reset.</summary>
+    private static async Task<int> Send(HttpClient client, string path)
+    {
+        try
+        {
+            using var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
+            await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+            return (int)response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return -1;
+        }
+    }
+
+    private static void SendSigterm(int pid)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        kill.WaitForExit(5000);
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    private static async Task<bool> WaitForExit(Process process, TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within > TimeSpan.Zero ? within : TimeSpan.Zero);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+
+        _process?.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(_database);
+    }
+}
