@@ -117,8 +117,9 @@ internal readonly struct HealthRequest
     /// <summary>Plain text only when the client asks for it and not for JSON; the kubelet's <c>*/*</c> gets JSON.</summary>
     private static bool PrefersText(Microsoft.Extensions.Primitives.StringValues accept)
     {
-        if (accept.Count == 0)
+        if (accept.Count == 0 || (accept.Count == 1 && !accept[0]!.Contains("text/plain", StringComparison.OrdinalIgnoreCase)))
         {
+            // The common cases (none, or the kubelet's */*) are decided without parsing or allocating.
             return false;
         }
 

@@ -8,7 +8,7 @@ namespace HealthKit.Tests.Lifecycle;
 /// <summary>
 /// Runs the sample as a real process on loopback and sends it SIGTERM, as the kubelet does during a rolling update.
 /// </summary>
-public sealed class ShutdownEndToEndTests : IDisposable
+public sealed partial class ShutdownEndToEndTests : IDisposable
 {
     private static readonly TimeSpan Drain = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
@@ -135,12 +135,12 @@ public sealed class ShutdownEndToEndTests : IDisposable
         }
     }
 
-    private static void SendSigterm(int pid)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
-        kill.WaitForExit(5000);
-        Assert.Equal(0, kill.ExitCode);
-    }
+    private static void SendSigterm(int pid) => Assert.Equal(0, Kill(pid, Sigterm));
+
+    private const int Sigterm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private static async Task<bool> WaitForExit(Process process, TimeSpan within)
     {
