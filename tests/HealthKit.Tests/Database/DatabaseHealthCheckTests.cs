@@ -71,6 +71,34 @@ public sealed class DatabaseHealthCheckTests : IDisposable
     }
 
     [Fact]
+    public async Task HangingDataSource_IgnoringToken_IsAbandonedAtTheDeadline_WithOneOpenAtATime()
+    {
+        using var dataSource = new HangingDataSource(honourToken: false);
+        await using var host = await TestHost.StartAsync(
+            b => b.Services.AddHealthKit().AddDatabase("db", o => o.DataSource = dataSource),
+            configuration: new Dictionary<string, string?>
+            {
+                ["HealthKit:Checks:db:Timeout"] = "00:00:00.200",
+                ["HealthKit:Checks:db:FailureCacheTtl"] = "00:00:00",
+            },
+            environment: "Development");
+
+        for (var i = 0; i < 3; i++)
+        {
+            var started = TimeProvider.System.GetTimestamp();
+            var response = await host.GetAsync("/health/ready");
+            var elapsed = TimeProvider.System.GetElapsedTime(started);
+
+            Assert.Equal(503, response.StatusCode);
+            Assert.Equal("timed out", response.Entry("db").GetProperty("description").GetString());
+            Assert.True(elapsed < TimeSpan.FromSeconds(2), $"request {i} took {elapsed}");
+        }
+
+        Assert.Equal(1, dataSource.Opens);
+        dataSource.Release();
+    }
+
+    [Fact]
     public async Task SqliteFromDependencyInjection_IsResolvedOnce()
     {
         var resolutions = 0;
