@@ -41,10 +41,10 @@ public static class HealthKitServiceCollectionExtensions
         services.TryAddSingleton<HealthEngine>();
         services.AddHostedService<BackgroundCheckRunner>();
 
-        services.TryAddSingleton<SelfCheck>();
+        services.TryAddSingleton(provider => provider.GetRequiredService<HealthEngine>().Self);
         builder.Add(new HealthCheckRegistration(
             SelfCheck.Name,
-            provider => provider.GetRequiredService<SelfCheck>(),
+            SelfCheck.Factory,
             HealthStatus.Unhealthy,
             [HealthKitTags.Live]));
         return builder;

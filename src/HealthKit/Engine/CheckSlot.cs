@@ -16,13 +16,15 @@ internal sealed class CheckSlot
 {
     private readonly Lock _gate = new();
     private readonly HealthEngine _engine;
+    private readonly SelfCheck? _inline;
     private CheckOutcome? _last;
     private Task<CheckOutcome>? _inFlight;
     private long _runStarted;
 
-    public CheckSlot(HealthEngine engine, HealthCheckRegistration registration, EffectivePolicy policy)
+    public CheckSlot(HealthEngine engine, HealthCheckRegistration registration, EffectivePolicy policy, SelfCheck? inline = null)
     {
         _engine = engine;
+        _inline = inline;
         Registration = registration;
         Policy = policy;
         Name = registration.Name;
@@ -52,6 +54,9 @@ internal sealed class CheckSlot
     public EffectivePolicy Policy { get; }
 
     public CheckOutcome? Last => Volatile.Read(ref _last);
+
+    /// <summary>Whether requests run this check on their own thread, through <see cref="RunInline"/>.</summary>
+    public bool RunsInline => _inline is not null;
 
     /// <summary>The latest result if its time-to-live has not run out at <paramref name="now"/>.</summary>
     public CheckOutcome? TryGetFresh(long now)
@@ -128,9 +133,29 @@ internal sealed class CheckSlot
         [])
     { FromRun = false };
 
+    /// <summary>
+    /// Runs the built-in <c>self</c> check on the caller's thread. It reads a few process counters and cannot block or
+    /// fail, so it needs none of what guards the runs of other checks (a thread-pool thread, a timeout, a DI scope,
+    /// sanitising), and a request that runs it allocates only its outcome.
+    /// </summary>
+    public CheckOutcome RunInline()
+    {
+        var time = _engine.TimeProvider;
+        var started = time.GetTimestamp();
+        var data = _inline!.Measure();
+        var end = time.GetTimestamp();
+        var raw = new CheckOutcome(HealthStatus.Healthy, SelfCheck.Description, time.GetElapsedTime(started, end), time.GetUtcNow(), end, data);
+        return Publish(raw, exception: null, endsRun: false);
+    }
+
     private async Task<CheckOutcome> RunAsync(long started)
     {
         var (raw, exception) = await _engine.ExecuteAsync(this, started).ConfigureAwait(false);
+        return Publish(raw, exception, endsRun: true);
+    }
+
+    private CheckOutcome Publish(CheckOutcome raw, Exception? exception, bool endsRun)
+    {
         CheckOutcome? previous;
         CheckOutcome outcome;
         lock (_gate)
@@ -138,7 +163,10 @@ internal sealed class CheckSlot
             previous = _last;
             outcome = Damp(previous, raw);
             Volatile.Write(ref _last, outcome);
-            _inFlight = null;
+            if (endsRun)
+            {
+                _inFlight = null;
+            }
         }
 
         _engine.OnRunCompleted(this, previous, outcome, exception);

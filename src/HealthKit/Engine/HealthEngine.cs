@@ -35,6 +35,7 @@ internal sealed class HealthEngine : IDisposable
         TimeProvider = timeProvider;
         Options = options.Value;
         StartedTimestamp = timeProvider.GetTimestamp();
+        Self = new SelfCheck(this);
 
         var registrations = checks.Value.Registrations;
         _byName = new Dictionary<string, CheckSlot>(registrations.Count, StringComparer.OrdinalIgnoreCase);
@@ -47,7 +48,11 @@ internal sealed class HealthEngine : IDisposable
                     $"Two health checks are registered with the name '{registration.Name}'. Check names must be unique (case-insensitive); give one of them another name.");
             }
 
-            var slot = new CheckSlot(this, registration, ResolvePolicy(registration, Options));
+            var slot = new CheckSlot(
+                this,
+                registration,
+                ResolvePolicy(registration, Options),
+                ReferenceEquals(registration.Factory, SelfCheck.Factory) ? Self : null);
             _byName.Add(registration.Name, slot);
             slots.Add(slot);
         }
@@ -69,6 +74,9 @@ internal sealed class HealthEngine : IDisposable
     public HealthKitOptions Options { get; }
 
     public long StartedTimestamp { get; }
+
+    /// <summary>The built-in liveness check.</summary>
+    public SelfCheck Self { get; }
 
     public CheckSlot[] Slots { get; }
 
@@ -99,6 +107,12 @@ internal sealed class HealthEngine : IDisposable
             if (slot.TryGetFresh(start) is { } fresh)
             {
                 outcomes[i] = fresh;
+                continue;
+            }
+
+            if (slot.RunsInline)
+            {
+                outcomes[i] = slot.RunInline();
                 continue;
             }
 
