@@ -39,6 +39,12 @@ internal static class JsonReportWriter
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_entryWriter;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_entryBuffer;
+
     /// <summary>Writes a report. Every value was sanitized when its outcome was produced, so this cannot throw on data.</summary>
     public static void Write(IBufferWriter<byte> output, Evaluation evaluation, HealthDetailLevel level, ReportNotes? notes = null)
     {
@@ -82,11 +88,20 @@ internal static class JsonReportWriter
         }
     }
 
-    /// <summary>Renders one entry at <see cref="HealthDetailLevel.Full"/>; called once per outcome.</summary>
+    /// <summary>
+    /// Renders one entry at <see cref="HealthDetailLevel.Full"/>; called once per outcome, so once per request for a
+    /// check that is not cached. The writer asks its buffer for kilobytes at a time, so both are kept per thread and
+    /// only the entry's own bytes are allocated.
+    /// </summary>
     public static byte[] RenderFullEntry(CheckOutcome outcome, string[] tags)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        var buffer = t_entryBuffer ?? new ArrayBufferWriter<byte>(256);
+        var writer = t_entryWriter ?? new Utf8JsonWriter(buffer, WriterOptions);
+        t_entryBuffer = null;
+        t_entryWriter = null;
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        try
         {
             writer.WriteStartObject();
             writer.WriteString(StatusProperty, StatusValues[(int)outcome.Status]);
@@ -105,10 +120,11 @@ internal static class JsonReportWriter
 
             writer.WriteEndArray();
             writer.WriteStartObject(DataProperty);
-            foreach (var (key, value) in outcome.Data)
+            var data = outcome.Data;
+            for (var i = 0; i < data.Count; i++)
             {
-                writer.WritePropertyName(key);
-                WriteValue(writer, value);
+                writer.WritePropertyName(data[i].Key);
+                WriteValue(writer, data[i].Value);
             }
 
             writer.WriteEndObject();
@@ -118,9 +134,16 @@ internal static class JsonReportWriter
             }
 
             writer.WriteEndObject();
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
         }
-
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            writer.Reset(Stream.Null);
+            buffer.ResetWrittenCount();
+            t_entryWriter = writer;
+            t_entryBuffer = buffer;
+        }
     }
 
     private static byte[] RenderStatusOnly(HealthStatus status)

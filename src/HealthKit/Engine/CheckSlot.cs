@@ -77,7 +77,13 @@ internal sealed class CheckSlot
     }
 
     /// <summary>The run in flight, or a new one if none is.</summary>
-    public Task<CheckOutcome> GetOrStartRun(out long runStarted)
+    public Task<CheckOutcome> GetOrStartRun(out long runStarted) => GetOrStartRun(freshAt: null, out runStarted);
+
+    /// <summary>
+    /// For a request that found the latest result stale at <paramref name="freshAt"/>: the run in flight, a result that
+    /// another run published since (completed), or a new run.
+    /// </summary>
+    public Task<CheckOutcome> GetOrStartRun(long? freshAt, out long runStarted)
     {
         lock (_gate)
         {
@@ -85,6 +91,14 @@ internal sealed class CheckSlot
             {
                 runStarted = _runStarted;
                 return running;
+            }
+
+            // Between the caller's lock-free read and this lock another request's run may have finished; starting a
+            // second one would run the check twice back to back.
+            if (freshAt is { } now && TryGetFresh(now) is { } published)
+            {
+                runStarted = published.ProducedTimestamp;
+                return Task.FromResult(published);
             }
 
             var started = _engine.TimeProvider.GetTimestamp();

@@ -108,7 +108,7 @@ internal sealed class HealthEngine : IDisposable
                 continue;
             }
 
-            var run = slot.GetOrStartRun(out var runStarted);
+            var run = slot.GetOrStartRun(freshAt: start, out var runStarted);
             if (run.IsCompletedSuccessfully)
             {
                 outcomes[i] = run.Result;

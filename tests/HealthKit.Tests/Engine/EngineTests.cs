@@ -1,3 +1,4 @@
+using HealthKit.Engine;
 using HealthKit.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -41,6 +42,24 @@ public sealed class EngineTests
         Assert.All(responses, r => Assert.Equal(200, r.StatusCode));
         Assert.Equal(1, db.Runs);
         Assert.Equal(1, cache.Runs);
+    }
+
+    [Fact]
+    public async Task Evaluate_RunFinishingBetweenStaleReadAndStart_IsReused_NotRunAgain()
+    {
+        var time = new FakeTimeProvider();
+        var check = new CountingCheck();
+        await using var host = await Start(time, c => c.AddCheck("db", check));
+        var slot = host.Services.GetRequiredService<HealthEngine>().Find("db")!;
+
+        // A request finds no fresh result, and before it starts a run another request's run starts and finishes.
+        var requestStart = time.GetTimestamp();
+        Assert.Null(slot.TryGetFresh(requestStart));
+        await slot.GetOrStartRun(out _);
+        var outcome = await slot.GetOrStartRun(freshAt: requestStart, out _);
+
+        Assert.Equal(1, check.Runs);
+        Assert.Same(slot.Last, outcome);
     }
 
     [Fact]

@@ -1,0 +1,10 @@
+using BenchmarkDotNet.Running;
+using HealthKit.Benchmarks.Probes;
+
+if (args.Length > 0 && args[0] == "probes")
+{
+    return await ProbeCommand.RunAsync(args[1..]);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(ProbeCommand).Assembly).Run(args);
+return 0;
