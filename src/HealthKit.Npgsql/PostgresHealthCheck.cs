@@ -72,13 +72,13 @@ internal sealed class PostgresHealthCheck : IHealthCheck
             var elapsed = _timeProvider.GetElapsedTime(started);
             var (description, sqlState) = PostgresFailure.Describe(ex);
             Log.ProbeFailed(_logger, _name, elapsed.TotalMilliseconds, description);
-            var data = Target();
+            var data = new Dictionary<string, object>(StringComparer.Ordinal);
             if (sqlState is not null)
             {
                 data["sqlState"] = sqlState;
             }
 
-            return new HealthCheckResult(failureStatus, description, ex, data);
+            return new HealthCheckResult(failureStatus, description, ex, AddTarget(data));
         }
 
         return Evaluate(result, _timeProvider.GetElapsedTime(started), failureStatus);
@@ -142,11 +142,13 @@ internal sealed class PostgresHealthCheck : IHealthCheck
     private HealthCheckResult Evaluate(Probe probe, TimeSpan elapsed, HealthStatus failureStatus)
     {
         var milliseconds = Math.Round(elapsed.TotalMilliseconds, 2);
-        var data = Target();
-        data["roundTripMs"] = milliseconds;
-        data["serverVersion"] = probe.ServerVersion;
-        data["inRecovery"] = probe.InRecovery;
-        data["database"] = probe.Database;
+        var data = AddTarget(new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["roundTripMs"] = milliseconds,
+            ["serverVersion"] = probe.ServerVersion,
+            ["inRecovery"] = probe.InRecovery,
+            ["database"] = probe.Database,
+        });
 
         if (probe.InRecovery && _options.RequirePrimary)
         {
@@ -161,14 +163,15 @@ internal sealed class PostgresHealthCheck : IHealthCheck
             : HealthCheckResult.Healthy(string.Create(CultureInfo.InvariantCulture, $"round trip took {milliseconds} ms{recovery}"), data);
     }
 
-    private Dictionary<string, object> Target()
+    /// <summary>Adds where the check connects to: host and port, and the database unless the server already named it.</summary>
+    private Dictionary<string, object> AddTarget(Dictionary<string, object> data)
     {
-        var data = new Dictionary<string, object>(StringComparer.Ordinal) { ["server"] = _source.Server };
         if (_source.Database is { } database)
         {
-            data["database"] = database;
+            data.TryAdd("database", database);
         }
 
+        data["server"] = _source.Server;
         return data;
     }
 
