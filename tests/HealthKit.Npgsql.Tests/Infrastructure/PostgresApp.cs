@@ -134,12 +134,18 @@ internal sealed class PostgresApp : IAsyncDisposable
     }
 
     /// <summary>Asserts that an answer came within the check's timeout plus <see cref="Margin"/>.</summary>
-    public void AssertInTime(TimeSpan elapsed) =>
+    public void AssertInTime(TimeSpan elapsed)
+    {
+        Report(elapsed);
         Assert.True(elapsed < Timeout + Margin, $"answered after {elapsed}; the check's timeout is {Timeout}");
+    }
 
     /// <summary>Asserts that an answer came when the check's timeout ran out, not before and not much after.</summary>
-    public void AssertAtTimeout(TimeSpan elapsed) =>
+    public void AssertAtTimeout(TimeSpan elapsed)
+    {
+        Report(elapsed);
         Assert.InRange(elapsed, Timeout - TimeSpan.FromMilliseconds(100), Timeout + Margin);
+    }
 
     /// <summary>
     /// Asserts that no response body, no check result and no log line (message or exception) so far contains any password
@@ -161,4 +167,8 @@ internal sealed class PostgresApp : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => Host.DisposeAsync();
+
+    /// <summary>Writes the measured time to the test's output, where a run with live output shows it.</summary>
+    private void Report(TimeSpan elapsed) => TestContext.Current.TestOutputHelper?.WriteLine(
+        string.Create(CultureInfo.InvariantCulture, $"answered after {elapsed.TotalMilliseconds:0} ms; the check's timeout is {Timeout.TotalMilliseconds:0} ms"));
 }
