@@ -8,10 +8,16 @@ var builder = WebApplication.CreateBuilder(args);
 var sqlite = builder.Configuration.GetConnectionString("Sqlite") ?? "Data Source=healthkit-sample.db";
 builder.Services.AddSingleton<DbDataSource>(_ => SqliteFactory.Instance.CreateDataSource(sqlite));
 
-builder.Services.AddHealthKit()
+var health = builder.Services.AddHealthKit()
     .AddDatabase()          // "database": SELECT 1 on the DbDataSource above; tagged ready
     .AddDiskSpace()         // "disk": free space where the app lives; tagged ready
     .AddResponseLatency();  // "latency": p50/p95/p99 of this app's requests over 60 s; /health only
+
+// PostgreSQL too, when a connection string is configured (for example the environment variable ConnectionStrings__Postgres).
+if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Postgres")))
+{
+    health.AddPostgres("Postgres");     // "postgres": one pooled round trip; tagged ready
+}
 
 var app = builder.Build();
 

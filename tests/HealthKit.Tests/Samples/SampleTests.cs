@@ -13,8 +13,10 @@ public sealed class SampleTests : IDisposable
 
     public SampleTests()
     {
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-            builder.UseSetting("ConnectionStrings:Sqlite", $"Data Source={_database}"));
+        // No PostgreSQL here, even where the environment sets ConnectionStrings__Postgres; HealthKit.Npgsql.Tests covers it.
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
+            .UseSetting("ConnectionStrings:Sqlite", $"Data Source={_database}")
+            .UseSetting("ConnectionStrings:Postgres", string.Empty));
     }
 
     [Fact]

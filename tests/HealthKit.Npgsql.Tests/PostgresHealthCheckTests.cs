@@ -1,0 +1,231 @@
+using HealthKit.Npgsql.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+
+namespace HealthKit.Npgsql.Tests;
+
+/// <summary>The check against a real server: a healthy one, and the faults a client can cause or meet on connect.</summary>
+public sealed class PostgresHealthCheckTests(PostgresServer server)
+{
+    [Fact]
+    public async Task Ready_HealthyServer_Is200_WithRoundTripVersionRecoveryAndDatabase()
+    {
+        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-healthy")));
+
+        var (response, elapsed) = await app.GetAsync();
+
+        Assert.Equal(200, response.StatusCode);
+        var entry = response.Entry("postgres");
+        Assert.Equal("Healthy", entry.GetProperty("status").GetString());
+        Assert.StartsWith("round trip took ", entry.GetProperty("description").GetString(), StringComparison.Ordinal);
+        var data = entry.GetProperty("data");
+        Assert.InRange(data.GetProperty("roundTripMs").GetDouble(), 0.01, app.Timeout.TotalMilliseconds);
+        Assert.Matches(@"^\d+(\.\d+)?", data.GetProperty("serverVersion").GetString());
+        Assert.False(data.GetProperty("inRecovery").GetBoolean());
+        Assert.Equal(server.Database, data.GetProperty("database").GetString());
+        Assert.Equal($"{server.Host}:{server.Port}", data.GetProperty("server").GetString());
+        Assert.Equal(["ready"], entry.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        app.AssertInTime(elapsed);
+        app.AssertNoSecrets();
+    }
+
+    [Fact]
+    public async Task Ready_Production_ShowsStatusOnly()
+    {
+        await using var app = await PostgresApp.StartAsync(
+            checks => checks.AddPostgres(server.ConnectionString("hk-production", password: PostgresCluster.NewSecret("wrong"))),
+            environment: "Production");
+
+        var (response, _) = await app.GetAsync();
+
+        Assert.Equal(503, response.StatusCode);
+        Assert.Equal("Unhealthy", response.Status);
+        Assert.False(response.Json.TryGetProperty("entries", out _));
+        app.AssertNoSecrets();
+    }
+
+    [Fact]
+    public async Task Ready_WrongPassword_Is503_AuthenticationFailed_28P01()
+    {
+        var wrong = PostgresCluster.NewSecret("wrong");
+        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-wrong-password", password: wrong)));
+
+        var (response, elapsed) = await app.GetAsync();
+
+        Assert.Equal(503, response.StatusCode);
+        var entry = response.Entry("postgres");
+        Assert.Equal("authentication failed (SQLSTATE 28P01)", entry.GetProperty("description").GetString());
+        Assert.Equal("28P01", entry.GetProperty("data").GetProperty("sqlState").GetString());
+        Assert.False(entry.TryGetProperty("exception", out _));
+        app.AssertInTime(elapsed);
+        app.AssertNoSecrets();
+    }
+
+    [Fact]
+    public async Task Ready_MissingDatabase_Is503_DatabaseDoesNotExist_3D000()
+    {
+        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-missing-db", database: "healthkit_no_such_database")));
+
+        var (response, elapsed) = await app.GetAsync();
+
+        Assert.Equal(503, response.StatusCode);
+        var entry = response.Entry("postgres");
+        Assert.Equal("database does not exist (SQLSTATE 3D000)", entry.GetProperty("description").GetString());
+        Assert.Equal("healthkit_no_such_database", entry.GetProperty("data").GetProperty("database").GetString());
+        app.AssertInTime(elapsed);
+        app.AssertNoSecrets();
+    }
+
+    [Fact]
+    public async Task Ready_NothingListening_Is503_ConnectionRefused()
+    {
+        var port = ClosedPort();
+        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-refused", port: port)));
+
+        var (response, elapsed) = await app.GetAsync();
+
+        Assert.Equal(503, response.StatusCode);
+        var entry = response.Entry("postgres");
+        Assert.Equal("Unhealthy", entry.GetProperty("status").GetString());
+        Assert.Equal("connection refused", entry.GetProperty("description").GetString());
+        Assert.Equal($"{server.Host}:{port}", entry.GetProperty("data").GetProperty("server").GetString());
+        app.AssertInTime(elapsed);
+        app.AssertNoSecrets();
+    }
+
+    [Fact]
+    public async Task Ready_FailingQuery_Is503_QueryFailedWithSqlState()
+    {
+        await using var app = await PostgresApp.StartAsync(server.ConnectionString("hk-query"), o =>
+        {
+            o.Query = "SELECT 1 FROM healthkit_no_such_table";
+        });
+
+        var (response, _) = await app.GetAsync();
+
+        Assert.Equal(503, response.StatusCode);
+        Assert.Equal("query failed (SQLSTATE 42P01)", PostgresApp.Description(response));
+        app.AssertNoSecrets();
+    }
+
+    [Fact]
+    public async Task Ready_SlowRoundTrip_IsDegraded_Above_Threshold()
+    {
+        await using var app = await PostgresApp.StartAsync(server.ConnectionString("hk-degraded"), o =>
+        {
+            o.Query = "SELECT pg_sleep(0.3)";
+            o.DegradedThreshold = TimeSpan.FromMilliseconds(100);
+        });
+
+        var (response, _) = await app.GetAsync();
+
+        Assert.Equal(200, response.StatusCode);
+        var entry = response.Entry("postgres");
+        Assert.Equal("Degraded", entry.GetProperty("status").GetString());
+        Assert.InRange(entry.GetProperty("data").GetProperty("roundTripMs").GetDouble(), 300, 1000);
+        Assert.EndsWith(", above 100 ms", entry.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ready_FailureStatusDegraded_ReportsDegraded()
+    {
+        await using var app = await PostgresApp.StartAsync(
+            checks => checks.AddPostgres(server.ConnectionString("hk-failure-status", port: ClosedPort())),
+            configuration: new Dictionary<string, string?> { ["HealthKit:Checks:postgres:FailureStatus"] = "Degraded" });
+
+        var (response, _) = await app.GetAsync();
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal("Degraded", response.Entry("postgres").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task IncludeExceptionDetails_ShowsDriverMessage_ButNeverThePassword()
+    {
+        var wrong = PostgresCluster.NewSecret("wrong");
+        await using var app = await PostgresApp.StartAsync(
+            checks => checks
+                .AddPostgres("auth", o => o.ConnectionString = server.ConnectionString("hk-details-auth", password: wrong))
+                .AddPostgres("refused", o => o.ConnectionString = server.ConnectionString("hk-details-refused", password: wrong, port: ClosedPort())),
+            configuration: new Dictionary<string, string?> { ["HealthKit:IncludeExceptionDetails"] = "true" });
+
+        var (response, _) = await app.GetAsync("/health");
+
+        Assert.Equal(503, response.StatusCode);
+        Assert.Contains("password authentication failed", response.Entry("auth").GetProperty("exception").GetString(), StringComparison.Ordinal);
+        Assert.Equal("authentication failed (SQLSTATE 28P01)", PostgresApp.Description(response, "auth"));
+        Assert.Equal("connection refused", PostgresApp.Description(response, "refused"));
+        app.AssertNoSecrets();
+    }
+
+    [Fact]
+    public async Task DataSourceFromDependencyInjection_IsUsedAsItIs()
+    {
+        await using var app = await PostgresApp.StartAsync(
+            checks => checks.AddPostgres(),
+            services => services.AddSingleton(sp => PostgresApp.CreateDataSource(sp, server.ConnectionString("hk-di"))));
+
+        var (response, _) = await app.GetAsync();
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal("Healthy", response.Entry("postgres").GetProperty("status").GetString());
+        Assert.Equal(15, new NpgsqlConnectionStringBuilder(app.Services.GetRequiredService<NpgsqlDataSource>().ConnectionString).Timeout);
+        app.AssertNoSecrets();
+    }
+
+    [Fact]
+    public async Task KeyedDataSource_IsChosenByDataSourceKey()
+    {
+        await using var app = await PostgresApp.StartAsync(
+            checks => checks.AddPostgres("orders", o => o.DataSourceKey = "orders"),
+            services =>
+            {
+                services.AddSingleton(sp => PostgresApp.CreateDataSource(sp, server.ConnectionString("hk-unkeyed", port: ClosedPort())));
+                services.AddKeyedSingleton("orders", (sp, _) => PostgresApp.CreateDataSource(sp, server.ConnectionString("hk-keyed")));
+            });
+
+        var (response, _) = await app.GetAsync();
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal("Healthy", response.Entry("orders").GetProperty("status").GetString());
+        Assert.Equal(1, await server.CountConnectionsAsync("hk-keyed"));
+    }
+
+    [Fact]
+    public async Task ConnectionStringName_ReadsConnectionStrings()
+    {
+        await using var app = await PostgresApp.StartAsync(
+            checks => checks.AddPostgres("Orders"),
+            configuration: new Dictionary<string, string?> { ["ConnectionStrings:Orders"] = server.ConnectionString("hk-named") });
+
+        var (response, _) = await app.GetAsync();
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal("Healthy", response.Entry("postgres").GetProperty("status").GetString());
+        Assert.Equal(1, await server.CountConnectionsAsync("hk-named"));
+        app.AssertNoSecrets();
+    }
+
+    [Fact]
+    public async Task RunCheck_HealthyServer_ReturnsDataDirectly()
+    {
+        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-direct")));
+
+        var (result, elapsed) = await app.RunCheckAsync();
+
+        Assert.NotNull(result);
+        Assert.Equal(HealthStatus.Healthy, result.Value.Status);
+        Assert.Equal(false, result.Value.Data["inRecovery"]);
+        Assert.Null(result.Value.Exception);
+        Assert.True(elapsed < app.Timeout, $"took {elapsed}");
+    }
+
+    /// <summary>A loopback port that nothing listens on: bound, read, released.</summary>
+    internal static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
