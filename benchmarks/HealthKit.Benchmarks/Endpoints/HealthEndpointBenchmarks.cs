@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using HealthChecks.UI.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -16,6 +17,11 @@ namespace HealthKit.Benchmarks.Endpoints;
 [IterationTime(250)]
 public class HealthEndpointBenchmarks
 {
+    /// <summary>Every registered check, in registration order, as <c>/health</c> lists them at <c>Components</c>.</summary>
+    private const string ComponentsEntries =
+        "\"entries\":{\"self\":{\"status\":\"Healthy\"},\"startup\":{\"status\":\"Healthy\"},\"availability\":{\"status\":\"Healthy\"},"
+        + "\"disk\":{\"status\":\"Healthy\"},\"first\":{\"status\":\"Healthy\"},\"second\":{\"status\":\"Healthy\"},\"third\":{\"status\":\"Healthy\"}}}";
+
     private InProcessApp _healthKit = null!;
     private InProcessApp _healthKitFull = null!;
     private InProcessApp _aspNetCore = null!;
@@ -25,6 +31,7 @@ public class HealthEndpointBenchmarks
     private ReusableRequest _aspNetCoreText = null!;
     private ReusableRequest _aspNetCoreJson = null!;
     private ReusableRequest _aspNetCoreLive = null!;
+    private ReusableRequest _noEndpoint = null!;
 
     [GlobalSetup]
     public async Task SetupAsync()
@@ -41,12 +48,14 @@ public class HealthEndpointBenchmarks
             app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(HealthKitTags.Live) });
         });
 
-        _healthKitComponents = await WarmAsync(_healthKit.CreateRequest("/health"), "\"entries\":{\"self\":{\"status\":\"Healthy\"},\"disk\":{\"status\":\"Healthy\"}");
+        _healthKitComponents = await WarmAsync(_healthKit.CreateRequest("/health"), ComponentsEntries);
         _healthKitFullDetail = await WarmAsync(_healthKitFull.CreateRequest("/health"), "\"description\":\"first\"");
+        await AssertCachedAsync(_healthKitFullDetail);
         _healthKitLive = await WarmAsync(_healthKit.CreateRequest("/health/live"), "{\"status\":\"Healthy\",\"totalDuration\":");
         _aspNetCoreText = await WarmAsync(_aspNetCore.CreateRequest("/health"), "Healthy");
         _aspNetCoreJson = await WarmAsync(_aspNetCore.CreateRequest("/health/json"), "\"description\":\"first\"");
         _aspNetCoreLive = await WarmAsync(_aspNetCore.CreateRequest("/health/live"), "Healthy");
+        _noEndpoint = await WarmAsync(_healthKit.CreateRequest("/nothing"), string.Empty, StatusCodes.Status404NotFound);
     }
 
     [GlobalCleanup]
@@ -75,9 +84,13 @@ public class HealthEndpointBenchmarks
     [Benchmark(Description = "MapHealthChecks /health/live (text)")]
     public Task AspNetCoreLive() => _aspNetCoreLive.InvokeAsync();
 
+    /// <summary>The floor of the harness: the same HealthKit app, a path that no endpoint matches.</summary>
+    [Benchmark(Description = "HealthKit app, no endpoint matched (404)")]
+    public Task NoEndpoint() => _noEndpoint.InvokeAsync();
+
     /// <summary>
-    /// The same registrations for both: HealthKit's <c>self</c> (tagged live), its disk check (tagged ready), and three
-    /// synchronous lambdas.
+    /// The same registrations for both: HealthKit's built-in <c>self</c> (tagged live), <c>startup</c> and
+    /// <c>availability</c> (tagged ready), its disk check (tagged ready), and three synchronous lambdas.
     /// </summary>
     private static void AddChecks(WebApplicationBuilder builder) =>
         builder.Services.AddHealthKit()
@@ -86,15 +99,40 @@ public class HealthEndpointBenchmarks
             .AddCheck("second", () => HealthCheckResult.Healthy("second"), [HealthKitTags.Ready])
             .AddCheck("third", () => HealthCheckResult.Healthy("third"));
 
+    /// <summary>
+    /// Two answers in a row at <c>Full</c> carry the same entries (the same durations and <c>producedAt</c> times) only if
+    /// no check ran for the second one, <c>self</c> included. A pair can straddle the 2 s expiry, so three pairs are
+    /// tried.
+    /// </summary>
+    private static async Task AssertCachedAsync(ReusableRequest request)
+    {
+        string? entries = null;
+        for (var i = 0; i < 3; i++)
+        {
+            await request.InvokeAsync();
+            var first = Entries(request.Body);
+            await request.InvokeAsync();
+            entries = Entries(request.Body);
+            if (first == entries)
+            {
+                return;
+            }
+        }
+
+        throw new InvalidOperationException($"Consecutive requests got fresh results, so they ran checks: {entries}");
+
+        static string Entries(string body) => body[body.IndexOf("\"entries\":", StringComparison.Ordinal)..];
+    }
+
     /// <summary>Fills the caches and checks that the request answers what the benchmark claims to measure.</summary>
-    private static async Task<ReusableRequest> WarmAsync(ReusableRequest request, string expected)
+    private static async Task<ReusableRequest> WarmAsync(ReusableRequest request, string expected, int statusCode = StatusCodes.Status200OK)
     {
         for (var i = 0; i < 3; i++)
         {
             await request.InvokeAsync();
         }
 
-        if (request.StatusCode != 200 || !request.Body.Contains(expected, StringComparison.Ordinal))
+        if (request.StatusCode != statusCode || !request.Body.Contains(expected, StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"Unexpected answer {request.StatusCode}: {request.Body}");
         }

@@ -16,8 +16,9 @@ using Npgsql;
 namespace HealthKit.Benchmarks.Probes;
 
 /// <summary>
-/// Counts the queries that probe requests cost a PostgreSQL server: HealthKit's database check against ASP.NET Core's
-/// <c>MapHealthChecks</c> with Xabaril's <c>AddNpgSql</c>, each served by Kestrel on 127.0.0.1.
+/// Counts the queries that probe requests cost a PostgreSQL server: HealthKit's generic database check and its
+/// PostgreSQL check against ASP.NET Core's <c>MapHealthChecks</c> with Xabaril's <c>AddNpgSql</c>, each served by Kestrel
+/// on 127.0.0.1.
 /// </summary>
 internal static class ProbeCommand
 {
@@ -36,8 +37,8 @@ internal static class ProbeCommand
             return 2;
         }
 
-        // Every scenario is bounded: the spread, plus a minute for the app, the requests' own timeouts and the counters.
-        using var limit = new CancellationTokenSource(settings.Spread + TimeSpan.FromMinutes(settings.Scenarios.Length));
+        // Every scenario is bounded: its spread, plus a minute for the app, the requests' own timeouts and the counters.
+        using var limit = new CancellationTokenSource((settings.Spread + TimeSpan.FromMinutes(1)) * settings.Scenarios.Length);
         await using var counters = new ServerCounters(settings.Connection);
         await counters.InitializeAsync(limit.Token);
 
@@ -85,9 +86,9 @@ internal static class ProbeCommand
             await using (app)
             {
                 await app.StartAsync(cancellationToken);
-                if (scenario == "healthkit")
+                if (CheckName(scenario) is { } check)
                 {
-                    ttl = app.Services.GetRequiredService<HealthEngine>().Find(DatabaseHealthChecksBuilderExtensions.DefaultName)!.Policy.CacheTtl;
+                    ttl = app.Services.GetRequiredService<HealthEngine>().Find(check)!.Policy.CacheTtl;
                 }
 
                 var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
@@ -127,9 +128,18 @@ internal static class ProbeCommand
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton<DbDataSource>(dataSource);
 
-        if (scenario == "healthkit")
+        if (scenario is "healthkit" or "postgres")
         {
-            builder.Services.AddHealthKit().AddDatabase();
+            var checks = builder.Services.AddHealthKit();
+            if (scenario == "healthkit")
+            {
+                checks.AddDatabase();
+            }
+            else
+            {
+                checks.AddPostgres();
+            }
+
             var app = builder.Build();
             app.MapHealthKit();
             return app;
@@ -142,6 +152,14 @@ internal static class ProbeCommand
         baseline.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(HealthKitTags.Ready) });
         return baseline;
     }
+
+    /// <summary>The HealthKit check a scenario registers, or <see langword="null"/> for the ASP.NET Core baseline.</summary>
+    private static string? CheckName(string scenario) => scenario switch
+    {
+        "healthkit" => DatabaseHealthChecksBuilderExtensions.DefaultName,
+        "postgres" => PostgresHealthChecksBuilderExtensions.DefaultName,
+        _ => null,
+    };
 }
 
 /// <summary>
@@ -161,7 +179,12 @@ internal sealed record ProbeResult(
     public string ToMarkdownRow()
     {
         var seconds = Elapsed.TotalSeconds;
-        var name = Scenario == "healthkit" ? "HealthKit `AddDatabase()` + `MapHealthKit`" : "`AddNpgSql()` + `MapHealthChecks`";
+        var name = Scenario switch
+        {
+            "healthkit" => "HealthKit `AddDatabase()` + `MapHealthKit`",
+            "postgres" => "HealthKit `AddPostgres()` + `MapHealthKit`",
+            _ => "`AddNpgSql()` + `MapHealthChecks`",
+        };
         var ttl = Ttl is { } t ? t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s" : "none";
         var target = Ttl is { } value && value > TimeSpan.Zero ? (seconds / value.TotalSeconds) + 1 : (double?)null;
         return string.Create(
