@@ -112,10 +112,14 @@ internal sealed class LifecycleService : IHostedLifecycleService, IDisposable
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Cancels the startup tasks. The source is not disposed: a test host can call <see cref="StopAsync"/> again after the
+    /// host has been disposed, and that must stay harmless.
+    /// </summary>
     public void Dispose()
     {
         _onStopping.Dispose();
-        _stopping.Dispose();
+        _stopping.Cancel();
     }
 
     private void BeginStopping()

@@ -82,6 +82,18 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task StopAsync_AfterTheHostIsDisposed_IsHarmless()
+    {
+        // WebApplicationFactory stops a host whose app.Run() may already have stopped and disposed it.
+        var host = await TestHost.StartAsync(b => b.Services.AddHealthKit());
+        var lifecycle = host.Services.GetServices<IHostedService>().OfType<HealthKit.Lifecycle.LifecycleService>().Single();
+        await host.DisposeAsync();
+
+        await lifecycle.StopAsync(CancellationToken.None);
+        await lifecycle.StoppingAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task ApplicationStopping_FailsReadinessBeforeTheHostStops()
     {
         // A SIGTERM calls StopApplication first; the host's StopAsync comes after.
