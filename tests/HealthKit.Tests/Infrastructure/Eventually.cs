@@ -1,22 +1,25 @@
 namespace HealthKit.Tests.Infrastructure;
 
-/// <summary>Bounded polling for work that another thread finishes: at most 1,000 polls, 10 ms apart (10 s).</summary>
+/// <summary>Bounded polling for work that another thread, a server or a socket finishes in its own time.</summary>
 internal static class Eventually
 {
-    public static Task True(Func<bool> condition) => True(() => Task.FromResult(condition()));
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan DefaultLimit = TimeSpan.FromSeconds(10);
 
-    public static async Task True(Func<Task<bool>> condition)
+    public static Task True(Func<bool> condition) => WaitUntilAsync(condition, DefaultLimit);
+
+    public static Task True(Func<Task<bool>> condition) => WaitUntilAsync(condition, DefaultLimit);
+
+    public static Task WaitUntilAsync(Func<bool> condition, TimeSpan limit) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), limit);
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan limit)
     {
-        for (var i = 0; i < 1000; i++)
+        var started = TimeProvider.System.GetTimestamp();
+        while (!await condition())
         {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(10, TestContext.Current.CancellationToken);
+            Assert.True(TimeProvider.System.GetElapsedTime(started) < limit, $"the condition did not hold within {limit}");
+            await Task.Delay(Poll, TestContext.Current.CancellationToken);
         }
-
-        Assert.Fail("condition not met within 10 s");
     }
 }
