@@ -6,6 +6,4 @@ internal sealed class ReportNotes
     public List<string> Excluded { get; } = [];
 
     public List<string> Warnings { get; } = [];
-
-    public bool IsEmpty => Excluded.Count == 0 && Warnings.Count == 0;
 }

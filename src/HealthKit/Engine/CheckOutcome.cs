@@ -62,9 +62,6 @@ internal sealed class CheckOutcome
     /// <summary>The application-state version the run saw; set once, before the outcome is published.</summary>
     public int StateVersion { get; set; }
 
-    /// <summary>Whether a run produced this outcome (as opposed to a wait that gave up, or a placeholder).</summary>
-    public bool FromRun { get; init; } = true;
-
     /// <summary>The outcome's <see cref="HealthDetailLevel.Full"/> JSON, rendered on first use.</summary>
     public ReadOnlySpan<byte> GetFullJson(string[] tags)
     {

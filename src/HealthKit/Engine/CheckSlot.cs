@@ -135,8 +135,7 @@ internal sealed class CheckSlot
         elapsed,
         _engine.TimeProvider.GetUtcNow(),
         now,
-        [])
-    { FromRun = false };
+        []);
 
     private async Task<CheckOutcome> RunAsync(long started)
     {

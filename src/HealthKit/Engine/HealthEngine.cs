@@ -16,7 +16,6 @@ internal sealed class HealthEngine : IDisposable
     internal const string TimedOutDescription = "timed out";
     internal const string NoResultYetDescription = "no result yet";
 
-
     private readonly CancellationTokenSource _stopping = new();
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger _logger;
@@ -98,7 +97,7 @@ internal sealed class HealthEngine : IDisposable
             {
                 outcomes[i] = slot.TryGetOverdueRun(start, out var overdue)
                     ? slot.TimedOut(overdue, start)
-                    : slot.Last ?? NoResultYet(slot, start);
+                    : slot.Last ?? NoResultYet(start);
                 continue;
             }
 
@@ -276,14 +275,13 @@ internal sealed class HealthEngine : IDisposable
         }
     }
 
-    private CheckOutcome NoResultYet(CheckSlot slot, long now) => new(
+    private CheckOutcome NoResultYet(long now) => new(
         HealthStatus.Unhealthy,
         NoResultYetDescription,
         TimeSpan.Zero,
         TimeProvider.GetUtcNow(),
         now,
-        [])
-    { FromRun = false };
+        []);
 
     private static EffectivePolicy ResolvePolicy(HealthCheckRegistration registration, HealthKitOptions options)
     {
