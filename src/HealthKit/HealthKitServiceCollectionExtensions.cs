@@ -52,13 +52,18 @@ public static class HealthKitServiceCollectionExtensions
         services.TryAddSingleton<SelfCheck>();
         services.TryAddSingleton<StartupCheck>();
         services.TryAddSingleton<AvailabilityCheck>();
-        builder.Add(new HealthCheckRegistration(
-            SelfCheck.Name, provider => provider.GetRequiredService<SelfCheck>(), HealthStatus.Unhealthy, [HealthKitTags.Live]));
-        builder.Add(new HealthCheckRegistration(
-            StartupCheck.Name, provider => provider.GetRequiredService<StartupCheck>(), HealthStatus.Unhealthy, [HealthKitTags.Startup, HealthKitTags.Ready]));
-        builder.Add(new HealthCheckRegistration(
-            AvailabilityCheck.Name, provider => provider.GetRequiredService<AvailabilityCheck>(), HealthStatus.Unhealthy, [HealthKitTags.Ready]));
+        // The lifecycle checks' policy is fixed (see FixedPolicyCheck). Self is reused for a second so that a flood of
+        // liveness probes costs nothing; startup and availability follow the application's state exactly.
+        AddFixed(builder, new(SelfCheck.Name, provider => provider.GetRequiredService<SelfCheck>(), HealthStatus.Unhealthy, [HealthKitTags.Live]), followsState: false, TimeSpan.FromSeconds(1));
+        AddFixed(builder, new(StartupCheck.Name, provider => provider.GetRequiredService<StartupCheck>(), HealthStatus.Unhealthy, [HealthKitTags.Startup, HealthKitTags.Ready]), followsState: true, TimeSpan.Zero, nameof(HealthKitEndpointsOptions.Startup), nameof(HealthKitEndpointsOptions.Ready));
+        AddFixed(builder, new(AvailabilityCheck.Name, provider => provider.GetRequiredService<AvailabilityCheck>(), HealthStatus.Unhealthy, [HealthKitTags.Ready]), followsState: true, TimeSpan.Zero, nameof(HealthKitEndpointsOptions.Ready));
         return builder;
+    }
+
+    private static void AddFixed(IHealthChecksBuilder builder, HealthCheckRegistration registration, bool followsState, TimeSpan cacheTtl, params string[] alwaysOnEndpoints)
+    {
+        builder.Add(registration);
+        builder.Services.AddSingleton(new FixedPolicyCheck(registration, followsState, cacheTtl, alwaysOnEndpoints));
     }
 
     /// <summary>

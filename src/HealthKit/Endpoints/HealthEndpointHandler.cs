@@ -19,6 +19,7 @@ internal sealed class HealthEndpointHandler
     private readonly HealthEngine _engine;
     private readonly HealthEndpointOptions _endpoint;
     private readonly CheckSlot[] _slots;
+    private readonly JsonEncodedText[] _names;
     private readonly Dictionary<string, CheckSlot[]> _single;
     private readonly HealthDetailLevel _detailLevel;
     private readonly string? _detailsPolicy;
@@ -36,7 +37,8 @@ internal sealed class HealthEndpointHandler
     {
         _engine = engine;
         _endpoint = endpoint;
-        _slots = [.. engine.Slots.Where(slot => string.IsNullOrEmpty(endpoint.Tag) || slot.Registration.Tags.Contains(endpoint.Tag))];
+        _slots = engine.SlotsFor(endpoint);
+        _names = JsonReportWriter.EncodeNames(engine.Slots);
         _single = _slots.ToDictionary(slot => slot.Name, slot => new[] { slot }, StringComparer.OrdinalIgnoreCase);
         _detailLevel = fullDetails ? HealthDetailLevel.Full : endpoint.DetailLevel;
         _detailsPolicy = engine.Options.DetailsPolicy;
@@ -131,7 +133,7 @@ internal sealed class HealthEndpointHandler
             return response.WriteAsync(TextReportWriter.Render(name, evaluation, level, request.Verbose, request.Notes), Encoding.UTF8, context.RequestAborted);
         }
 
-        JsonReportWriter.Write(response.BodyWriter, evaluation, level, request.Notes);
+        JsonReportWriter.Write(response.BodyWriter, evaluation, level, _names, request.Notes);
         var flush = response.BodyWriter.FlushAsync(context.RequestAborted);
         return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
     }

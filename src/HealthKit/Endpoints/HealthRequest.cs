@@ -91,13 +91,19 @@ internal readonly struct HealthRequest
         var kept = new List<CheckSlot>(slots.Length);
         foreach (var slot in slots)
         {
-            if (excluded.Remove(slot.Name))
+            if (!excluded.Remove(slot.Name))
             {
-                notes.Excluded.Add(slot.Name);
+                kept.Add(slot);
+            }
+            else if (slot.IsLifecycle)
+            {
+                // A probe URL with ?exclude=availability would keep readiness passing through a shutdown.
+                notes.Warnings.Add($"cannot exclude '{slot.Name}': lifecycle checks always run");
+                kept.Add(slot);
             }
             else
             {
-                kept.Add(slot);
+                notes.Excluded.Add(slot.Name);
             }
         }
 

@@ -46,7 +46,7 @@ internal static class JsonReportWriter
     private static ArrayBufferWriter<byte>? t_entryBuffer;
 
     /// <summary>Writes a report. Every value was sanitized when its outcome was produced, so this cannot throw on data.</summary>
-    public static void Write(IBufferWriter<byte> output, Evaluation evaluation, HealthDetailLevel level, ReportNotes? notes = null)
+    public static void Write(IBufferWriter<byte> output, Evaluation evaluation, HealthDetailLevel level, JsonEncodedText[] names, ReportNotes? notes = null)
     {
         var writer = t_writer ?? new Utf8JsonWriter(output, WriterOptions);
         t_writer = null;
@@ -63,9 +63,9 @@ internal static class JsonReportWriter
                 var outcomes = evaluation.Outcomes;
                 for (var i = 0; i < slots.Length; i++)
                 {
-                    writer.WritePropertyName(slots[i].EncodedName);
+                    writer.WritePropertyName(names[slots[i].Index]);
                     writer.WriteRawValue(
-                        level == HealthDetailLevel.Full ? outcomes[i].GetFullJson(slots[i].Tags) : ComponentEntries[(int)outcomes[i].Status],
+                        level == HealthDetailLevel.Full ? GetFullEntry(outcomes[i], slots[i].Tags) : ComponentEntries[(int)outcomes[i].Status],
                         skipInputValidation: true);
                 }
 
@@ -86,6 +86,31 @@ internal static class JsonReportWriter
             writer.Reset(Stream.Null);
             t_writer = writer;
         }
+    }
+
+    /// <summary>The encoded property names of <paramref name="slots"/>, indexed by <see cref="CheckSlot.Index"/>.</summary>
+    public static JsonEncodedText[] EncodeNames(CheckSlot[] slots)
+    {
+        var names = new JsonEncodedText[slots.Length];
+        foreach (var slot in slots)
+        {
+            names[slot.Index] = JsonEncodedText.Encode(slot.Name, Encoder);
+        }
+
+        return names;
+    }
+
+    /// <summary>The outcome's entry at <see cref="HealthDetailLevel.Full"/>, rendered on first use and kept with it.</summary>
+    private static byte[] GetFullEntry(CheckOutcome outcome, string[] tags)
+    {
+        if (outcome.RenderCache is byte[] json)
+        {
+            return json;
+        }
+
+        json = RenderFullEntry(outcome, tags);
+        outcome.RenderCache = json;
+        return json;
     }
 
     /// <summary>

@@ -8,8 +8,6 @@ namespace HealthKit.Engine;
 /// </summary>
 internal sealed class CheckOutcome
 {
-    private byte[]? _fullJson;
-
     public CheckOutcome(
         HealthStatus status,
         string? description,
@@ -62,16 +60,9 @@ internal sealed class CheckOutcome
     /// <summary>The application-state version the run saw; set once, before the outcome is published.</summary>
     public int StateVersion { get; set; }
 
-    /// <summary>The outcome's <see cref="HealthDetailLevel.Full"/> JSON, rendered on first use.</summary>
-    public ReadOnlySpan<byte> GetFullJson(string[] tags)
-    {
-        var json = Volatile.Read(ref _fullJson);
-        if (json is null)
-        {
-            json = Endpoints.JsonReportWriter.RenderFullEntry(this, tags);
-            Volatile.Write(ref _fullJson, json);
-        }
-
-        return json;
-    }
+    /// <summary>
+    /// An opaque slot for the endpoint writers to keep what they render from this outcome, so that a cached outcome is
+    /// rendered once, not once per request. The engine never reads it.
+    /// </summary>
+    public object? RenderCache { get; set; }
 }

@@ -1,34 +1,42 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthKit.Engine;
 
 /// <summary>
-/// The engine's state for one registered check: its latest result, and the one run that may be in flight.
+/// The engine's state for one registered check: its latest result, the one run that may be in flight, and a run that
+/// outlived its timeout and still holds whatever it was waiting on.
 /// </summary>
 /// <remarks>
-/// Readers take no lock: a fresh cached result is a volatile read. The lock is taken only to start a run or to publish
-/// its result, so concurrent requests coalesce onto one run, and a run that ignores its cancellation token is never
-/// started a second time while it is still going.
+/// <para>
+/// Readers take no lock: a fresh cached result is a volatile read. The lock is taken to start a run and to end one, so
+/// concurrent requests coalesce onto one run.
+/// </para>
+/// <para>
+/// A run ends exactly once, by whichever comes first: the check returning, or its timeout (the run's own timer, or a
+/// request whose deadline came). Either way the outcome goes through <see cref="Publish"/>: damped, stored and logged
+/// once. A check that ignores its token is abandoned at its timeout and never started a second time while it is still
+/// going; requests in the meantime get a failure that says so, which counts towards damping like any other. When the
+/// abandoned check finally returns, its late result is published.
+/// </para>
 /// </remarks>
 internal sealed class CheckSlot
 {
+    internal const string TimedOutDescription = "timed out";
+
     private readonly Lock _gate = new();
     private readonly HealthEngine _engine;
-    private readonly Func<int>? _stateVersion;
     private CheckOutcome? _last;
-    private Task<CheckOutcome>? _inFlight;
-    private long _runStarted;
+    private Run? _current;
+    private Run? _abandoned;
 
-    public CheckSlot(HealthEngine engine, HealthCheckRegistration registration, EffectivePolicy policy, Func<int>? stateVersion = null)
+    public CheckSlot(HealthEngine engine, int index, HealthCheckRegistration registration, EffectivePolicy policy)
     {
         _engine = engine;
-        _stateVersion = stateVersion;
+        Index = index;
         Registration = registration;
         Policy = policy;
         Name = registration.Name;
-        EncodedName = JsonEncodedText.Encode(registration.Name, Endpoints.JsonReportWriter.Encoder);
         Tags = [.. registration.Tags.Order(StringComparer.OrdinalIgnoreCase)];
 
         // Checks see their effective timeout through the context, so that drivers with their own connect and command
@@ -41,10 +49,12 @@ internal sealed class CheckSlot
         };
     }
 
+    /// <summary>The slot's position in <see cref="HealthEngine.Slots"/>.</summary>
+    public int Index { get; }
+
     public string Name { get; }
 
-    public JsonEncodedText EncodedName { get; }
-
+    /// <summary>The registration's tags, sorted.</summary>
     public string[] Tags { get; }
 
     public HealthCheckRegistration Registration { get; }
@@ -55,10 +65,10 @@ internal sealed class CheckSlot
 
     public CheckOutcome? Last => Volatile.Read(ref _last);
 
-    /// <summary>Whether this is one of the built-in lifecycle checks, whose result follows the application's state.</summary>
-    public bool IsLifecycle => _stateVersion is not null;
+    /// <summary>Whether this is one of the built-in lifecycle checks, whose policy is fixed.</summary>
+    public bool IsLifecycle => Policy.Fixed;
 
-    /// <summary>The latest result if its time-to-live has not run out at <paramref name="now"/>.</summary>
+    /// <summary>The latest result if it may still be reused at <paramref name="now"/>.</summary>
     public CheckOutcome? TryGetFresh(long now)
     {
         var last = Volatile.Read(ref _last);
@@ -67,95 +77,167 @@ internal sealed class CheckSlot
             return null;
         }
 
-        if (_stateVersion is not null)
+        if (Policy.FollowsState)
         {
-            return last.StateVersion == _stateVersion() ? last : null;
+            return last.StateVersion == _engine.Availability.Version ? last : null;
         }
 
         var ttl = last.Status == HealthStatus.Healthy ? Policy.CacheTtl : Policy.FailureCacheTtl;
         return ttl > TimeSpan.Zero && _engine.TimeProvider.GetElapsedTime(last.ProducedTimestamp, now) < ttl ? last : null;
     }
 
-    /// <summary>The run in flight, or a new one if none is.</summary>
-    public Task<CheckOutcome> GetOrStartRun(out long runStarted) => GetOrStartRun(freshAt: null, out runStarted);
-
     /// <summary>
-    /// For a request that found the latest result stale at <paramref name="freshAt"/>: the run in flight, a result that
-    /// another run published since (completed), or a new run.
+    /// The run a caller should wait for: the one in flight, a result published since <paramref name="started"/> (when
+    /// <paramref name="reuseFresh"/>), or a new run whose timeout counts from <paramref name="started"/>, the moment the
+    /// request that starts it began, so that the request's deadline and the run's timeout share one clock start.
     /// </summary>
-    public Task<CheckOutcome> GetOrStartRun(long? freshAt, out long runStarted)
+    /// <remarks>The returned task never faults: every failure is an outcome.</remarks>
+    public Task<CheckOutcome> GetOrStartRun(long started, bool reuseFresh)
     {
+        Run? run = null;
+        Published published = default;
         lock (_gate)
         {
-            if (_inFlight is { } running)
+            if (_current is { } current)
             {
-                runStarted = _runStarted;
-                return running;
+                return current.Completion.Task;
             }
 
             // Between the caller's lock-free read and this lock another request's run may have finished; starting a
             // second one would run the check twice back to back.
-            if (freshAt is { } now && TryGetFresh(now) is { } published)
+            if (reuseFresh && TryGetFresh(started) is { } fresh)
             {
-                runStarted = published.ProducedTimestamp;
-                return Task.FromResult(published);
+                return Task.FromResult(fresh);
             }
 
-            var started = _engine.TimeProvider.GetTimestamp();
-            _runStarted = runStarted = started;
-
-            // Task.Run keeps a check that blocks its thread off the request's thread. Publishing the result takes this
-            // lock, so it cannot happen before _inFlight is set below.
-            var run = Task.Run(() => RunAsync(started));
-            _inFlight = run;
-            return run;
+            if (_abandoned is { } hung)
+            {
+                // The abandoned run still holds whatever it waits on; a second one would pile onto the same dependency.
+                var now = _engine.TimeProvider.GetTimestamp();
+                var runningFor = _engine.TimeProvider.GetElapsedTime(hung.Started, now);
+                published = Publish(
+                    TimedOutResult(
+                        string.Create(CultureInfo.InvariantCulture, $"{TimedOutDescription} (the previous run has not returned after {runningFor.TotalSeconds:0.0} s)"),
+                        runningFor,
+                        now),
+                    _engine.Availability.Version);
+            }
+            else
+            {
+                run = new Run(this, started, _engine.Availability.Version);
+                _current = run;
+            }
         }
+
+        if (run is not null)
+        {
+            run.Start();
+            return run.Completion.Task;
+        }
+
+        _engine.OnPublished(this, published, exception: null, timedOut: true);
+        return Task.FromResult(published.Outcome);
     }
 
-    /// <summary>Whether a run is in flight and has outlived its timeout; it has then been abandoned.</summary>
-    public bool TryGetOverdueRun(long now, out TimeSpan elapsed)
+    /// <summary>
+    /// Ends <paramref name="run"/> as timed out if it has not ended yet, and returns the outcome it ended with. Called by
+    /// the run's own timer and by a request whose deadline came first; whichever is first decides, once.
+    /// </summary>
+    public CheckOutcome Expire(Task<CheckOutcome> run)
     {
+        if (run.AsyncState is not Run expired)
+        {
+            // Only a run's own task can be pending; any other is a result that was complete when handed out.
+            return run.Result;
+        }
+
+        Published published;
         lock (_gate)
         {
-            if (_inFlight is not null)
+            if (expired.Ended)
             {
-                elapsed = _engine.TimeProvider.GetElapsedTime(_runStarted, now);
-                return elapsed >= Policy.Timeout;
+                return expired.Outcome!;
+            }
+
+            expired.Ended = true;
+            _current = null;
+            if (!expired.CheckReturned)
+            {
+                _abandoned = expired;
+            }
+
+            var now = _engine.TimeProvider.GetTimestamp();
+            published = Publish(TimedOutResult(TimedOutDescription, _engine.TimeProvider.GetElapsedTime(expired.Started, now), now), expired.Version);
+            expired.Outcome = published.Outcome;
+            expired.DisposeTimer();
+        }
+
+        // Outside the lock: a check that honours its token may run its cancellation callbacks inline.
+        expired.Cancel();
+        _engine.OnPublished(this, published, exception: null, timedOut: true);
+        expired.Completion.SetResult(published.Outcome);
+        return published.Outcome;
+    }
+
+    /// <summary>Called once when the check itself has returned (or thrown), whether or not the run already ended.</summary>
+    private void OnCheckReturned(Run run, in RunResult result)
+    {
+        run.Dispose();
+        Published published;
+        var ends = false;
+        lock (_gate)
+        {
+            run.CheckReturned = true;
+            run.DisposeTimer();
+            if (ReferenceEquals(_abandoned, run))
+            {
+                _abandoned = null;
+            }
+
+            if (!run.Ended)
+            {
+                run.Ended = ends = true;
+                _current = null;
+                published = Publish(result.Outcome, run.Version);
+                run.Outcome = published.Outcome;
+            }
+            else if (!result.Cancelled)
+            {
+                // The run was abandoned at its timeout and has now returned: its late result is the latest news.
+                published = Publish(result.Outcome, run.Version);
+            }
+            else
+            {
+                // It honoured the cancellation of a run that had already ended: nothing new to report.
+                return;
             }
         }
 
-        elapsed = default;
-        return false;
+        // The log line comes before the answer, so that whoever sees the new status can find why in the log.
+        _engine.OnPublished(this, published, result.Exception, result.Cancelled);
+        if (ends)
+        {
+            run.Completion.SetResult(published.Outcome);
+        }
     }
 
-    /// <summary>The outcome reported to a request that stopped waiting for a run.</summary>
-    public CheckOutcome TimedOut(TimeSpan elapsed, long now) => new(
+    /// <summary>Damps a raw outcome, stores it as the latest, and returns it with the one it replaced. Under the lock.</summary>
+    private Published Publish(CheckOutcome raw, int stateVersion)
+    {
+        var previous = _last;
+        var outcome = Damp(previous, raw);
+        outcome.StateVersion = stateVersion;
+        Volatile.Write(ref _last, outcome);
+        return new Published(previous, outcome);
+    }
+
+    private CheckOutcome TimedOutResult(string description, TimeSpan elapsed, long now) => new(
         Registration.FailureStatus,
-        HealthEngine.TimedOutDescription,
+        description,
         elapsed,
         _engine.TimeProvider.GetUtcNow(),
         now,
         []);
-
-    private async Task<CheckOutcome> RunAsync(long started)
-    {
-        // Read before the run: if the state changes during it, the next request sees a newer version and runs again.
-        var version = _stateVersion?.Invoke() ?? 0;
-        var (raw, exception) = await _engine.ExecuteAsync(this, started).ConfigureAwait(false);
-        CheckOutcome? previous;
-        CheckOutcome outcome;
-        lock (_gate)
-        {
-            previous = _last;
-            outcome = Damp(previous, raw);
-            outcome.StateVersion = version;
-            Volatile.Write(ref _last, outcome);
-            _inFlight = null;
-        }
-
-        _engine.OnRunCompleted(this, previous, outcome, exception);
-        return outcome;
-    }
 
     private CheckOutcome Damp(CheckOutcome? previous, CheckOutcome raw)
     {
@@ -186,5 +268,116 @@ internal sealed class CheckSlot
         }
 
         return new CheckOutcome(status, description, raw.Duration, raw.ProducedAt, raw.ProducedTimestamp, data, raw.ExceptionMessage, count, since);
+    }
+
+    /// <summary>The outcome a run published, and the latest outcome before it.</summary>
+    internal readonly record struct Published(CheckOutcome? Previous, CheckOutcome Outcome);
+
+    /// <summary>What one execution of a check produced. <see cref="Cancelled"/>: it stopped because its token fired.</summary>
+    internal readonly record struct RunResult(CheckOutcome Outcome, Exception? Exception, bool Cancelled);
+
+    /// <summary>One run of the check. Its fields other than the completion are guarded by the slot's lock.</summary>
+    private sealed class Run : IDisposable
+    {
+        private readonly CheckSlot _slot;
+        private readonly CancellationTokenSource _cancellation = new();
+        private CancellationTokenRegistration _stopping;
+        private ITimer? _timer;
+
+        public Run(CheckSlot slot, long started, int version)
+        {
+            _slot = slot;
+            Started = started;
+            Version = version;
+            Completion = new(this, TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        /// <summary>Completes once the run has ended; its <see cref="Task.AsyncState"/> is this run.</summary>
+        public TaskCompletionSource<CheckOutcome> Completion { get; }
+
+        /// <summary>The outcome the run ended with, set when <see cref="Ended"/> is.</summary>
+        public CheckOutcome? Outcome { get; set; }
+
+        public long Started { get; }
+
+        /// <summary>The application-state version read when the run started.</summary>
+        public int Version { get; }
+
+        /// <summary>An outcome has been published for this run (the check returned, or it timed out).</summary>
+        public bool Ended { get; set; }
+
+        public bool CheckReturned { get; set; }
+
+        public void Start()
+        {
+            var engine = _slot._engine;
+            _stopping = engine.StoppingToken.UnsafeRegister(static state => ((Run)state!).Cancel(), this);
+            var execution = _slot.Policy.Fixed ? ExecuteAsync() : Task.Run(ExecuteAsync);
+            if (execution.IsCompleted)
+            {
+                return;
+            }
+
+            var remaining = _slot.Policy.Timeout - engine.TimeProvider.GetElapsedTime(Started);
+            lock (_slot._gate)
+            {
+                if (!Ended)
+                {
+                    _timer = engine.TimeProvider.CreateTimer(
+                        static state => ((Run)state!).OnTimer(),
+                        this,
+                        remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero,
+                        System.Threading.Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+
+        public void Cancel()
+        {
+            try
+            {
+                _cancellation.Cancel();
+            }
+            catch (AggregateException)
+            {
+                // A check's own cancellation callback threw; the run has ended either way.
+            }
+            catch (ObjectDisposedException)
+            {
+                // The check returned meanwhile; there is nothing left to cancel.
+            }
+        }
+
+        /// <summary>Called once the check has returned: its token is no longer needed.</summary>
+        public void Dispose()
+        {
+            _stopping.Unregister();
+            _cancellation.Dispose();
+        }
+
+        public void DisposeTimer()
+        {
+            _timer?.Dispose();
+            _timer = null;
+        }
+
+        private void OnTimer() => _slot.Expire(Completion.Task);
+
+        private async Task ExecuteAsync()
+        {
+            RunResult result;
+            try
+            {
+                result = await _slot._engine.ExecuteAsync(_slot, Started, _cancellation.Token).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // ExecuteAsync turns every failure into an outcome; this is the last line of defence.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                result = new RunResult(_slot._engine.FailureOutcome(_slot, Started, "the health check run failed (" + ex.GetType().Name + ")"), ex, Cancelled: false);
+            }
+
+            _slot.OnCheckReturned(this, result);
+        }
     }
 }

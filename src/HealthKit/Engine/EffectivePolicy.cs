@@ -1,6 +1,15 @@
 namespace HealthKit.Engine;
 
 /// <summary>A check's <see cref="HealthCheckPolicy"/> with every default resolved.</summary>
+/// <param name="Timeout">How long one run may take; never longer than the shortest deadline of an endpoint that runs it.</param>
+/// <param name="CacheTtl">How long a Healthy result is reused.</param>
+/// <param name="FailureCacheTtl">How long a Degraded or Unhealthy result is reused.</param>
+/// <param name="Mode">On demand or in the background.</param>
+/// <param name="Period">The period of background runs.</param>
+/// <param name="UnhealthyAfterFailures">Damping by consecutive failures.</param>
+/// <param name="UnhealthyAfterDuration">Damping by time spent failing.</param>
+/// <param name="Fixed">A lifecycle check's fixed policy (<see cref="FixedPolicyCheck"/>): it runs on the request's thread.</param>
+/// <param name="FollowsState">The result is reused exactly as long as the application's availability is unchanged.</param>
 internal sealed record EffectivePolicy(
     TimeSpan Timeout,
     TimeSpan CacheTtl,
@@ -8,7 +17,9 @@ internal sealed record EffectivePolicy(
     HealthCheckMode Mode,
     TimeSpan Period,
     int? UnhealthyAfterFailures,
-    TimeSpan? UnhealthyAfterDuration)
+    TimeSpan? UnhealthyAfterDuration,
+    bool Fixed = false,
+    bool FollowsState = false)
 {
     public bool Damped => UnhealthyAfterFailures > 1 || UnhealthyAfterDuration > TimeSpan.Zero;
 }

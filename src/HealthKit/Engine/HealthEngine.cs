@@ -13,13 +13,13 @@ namespace HealthKit.Engine;
 /// </summary>
 internal sealed class HealthEngine : IDisposable
 {
-    internal const string TimedOutDescription = "timed out";
-    internal const string NoResultYetDescription = "no result yet";
+    internal const string TimedOutDescription = CheckSlot.TimedOutDescription;
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger _logger;
     private readonly Dictionary<string, CheckSlot> _byName;
+    private readonly List<(FixedPolicyCheck Declaration, CheckSlot Slot)>? _alwaysOn;
 
     public HealthEngine(
         IOptions<HealthCheckServiceOptions> checks,
@@ -27,6 +27,7 @@ internal sealed class HealthEngine : IDisposable
         IServiceScopeFactory scopes,
         TimeProvider timeProvider,
         HealthKitAvailability availability,
+        IEnumerable<FixedPolicyCheck> fixedPolicies,
         ILogger<HealthEngine> logger)
     {
         _scopes = scopes;
@@ -37,6 +38,9 @@ internal sealed class HealthEngine : IDisposable
         StartedTimestamp = timeProvider.GetTimestamp();
 
         var registrations = checks.Value.Registrations;
+        // HealthCheckRegistration compares by reference: a declaration matches the registration it was made with, never
+        // another check of the same name.
+        var declared = fixedPolicies.ToDictionary(check => check.Registration);
         _byName = new Dictionary<string, CheckSlot>(registrations.Count, StringComparer.OrdinalIgnoreCase);
         var slots = new List<CheckSlot>(registrations.Count);
         foreach (var registration in registrations)
@@ -47,20 +51,28 @@ internal sealed class HealthEngine : IDisposable
                     $"Two health checks are registered with the name '{registration.Name}'. Check names must be unique (case-insensitive); give one of them another name.");
             }
 
-            // The lifecycle checks must reflect the moment of the request: their result is reused exactly as long as the
-            // application's availability has not changed, so readiness flips on the first probe after a change.
-            Func<int>? stateVersion = registration.Name is StartupCheck.Name or AvailabilityCheck.Name ? () => availability.Version : null;
-            var slot = new CheckSlot(this, registration, ResolvePolicy(registration, Options), stateVersion);
+            var fixedPolicy = declared.GetValueOrDefault(registration);
+            var slot = new CheckSlot(this, slots.Count, registration, ResolvePolicy(registration, fixedPolicy, Options));
             _byName.Add(registration.Name, slot);
             slots.Add(slot);
+            if (fixedPolicy is not null)
+            {
+                (_alwaysOn ??= []).Add((fixedPolicy, slot));
+            }
         }
 
-        foreach (var name in Options.Checks.Keys)
+        foreach (var (name, policy) in Options.Checks)
         {
-            if (!_byName.ContainsKey(name))
+            if (!_byName.TryGetValue(name, out var slot))
             {
                 throw new InvalidOperationException(
                     $"The configuration key '{ConfigurationBinding.CheckKey(name)}' names no registered health check. Registered checks: {string.Join(", ", _byName.Keys.Order(StringComparer.OrdinalIgnoreCase))}.");
+            }
+
+            if (slot.Policy.Fixed && policy is not null && SetProperties(policy) is { Count: > 0 } set)
+            {
+                throw new InvalidOperationException(
+                    $"The configuration key{(set.Count > 1 ? "s" : string.Empty)} {string.Join(", ", set.Select(property => $"'{ConfigurationBinding.CheckKey(slot.Name)}:{property}'"))} cannot be set: '{slot.Name}' is a lifecycle check whose policy is fixed (run on every request that finds the application's state changed, never cached across a change, never damped, never in Background mode), so that readiness fails at the first probe after shutdown begins whatever the defaults say. Remove the key{(set.Count > 1 ? "s" : string.Empty)}.");
             }
         }
 
@@ -79,6 +91,22 @@ internal sealed class HealthEngine : IDisposable
 
     public CheckSlot? Find(string name) => _byName.GetValueOrDefault(name);
 
+    /// <summary>Cancelled when the engine is disposed; every run's token is linked to it.</summary>
+    internal CancellationToken StoppingToken => _stopping.Token;
+
+    /// <summary>
+    /// The checks an endpoint runs: those carrying its tag (every check when it has none), plus the lifecycle checks that
+    /// declare they always run on it, whatever its tag.
+    /// </summary>
+    public CheckSlot[] SlotsFor(HealthEndpointOptions endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return [.. Slots.Where(slot =>
+            string.IsNullOrEmpty(endpoint.Tag)
+            || slot.Registration.Tags.Contains(endpoint.Tag)
+            || _alwaysOn?.Exists(pair => pair.Slot == slot && pair.Declaration.AlwaysOnEndpoints.Contains(endpoint.Key, StringComparer.Ordinal)) == true)];
+    }
+
     /// <summary>
     /// Evaluates <paramref name="slots"/> for one request. Completes synchronously when every result is cached.
     /// </summary>
@@ -88,48 +116,40 @@ internal sealed class HealthEngine : IDisposable
         var start = TimeProvider.GetTimestamp();
         var outcomes = new CheckOutcome[slots.Length];
         Task<CheckOutcome>?[]? pending = null;
-        long[]? runStarts = null;
 
         for (var i = 0; i < slots.Length; i++)
         {
             var slot = slots[i];
-            if (slot.Policy.Mode == HealthCheckMode.Background)
+            var background = slot.Policy.Mode == HealthCheckMode.Background;
+
+            // A background check answers with its latest result, however old; the runner keeps it fresh. Until it has a
+            // first one, requests join (or start) the run like any on-demand check would.
+            if ((background ? slot.Last : slot.TryGetFresh(start)) is { } ready)
             {
-                outcomes[i] = slot.TryGetOverdueRun(start, out var overdue)
-                    ? slot.TimedOut(overdue, start)
-                    : slot.Last ?? NoResultYet(start);
+                outcomes[i] = ready;
                 continue;
             }
 
-            if (slot.TryGetFresh(start) is { } fresh)
-            {
-                outcomes[i] = fresh;
-                continue;
-            }
-
-            var run = slot.GetOrStartRun(freshAt: start, out var runStarted);
-            if (run.IsCompletedSuccessfully)
+            var run = slot.GetOrStartRun(start, reuseFresh: true);
+            if (run.IsCompleted)
             {
                 outcomes[i] = run.Result;
                 continue;
             }
 
             pending ??= new Task<CheckOutcome>?[slots.Length];
-            runStarts ??= new long[slots.Length];
             pending[i] = run;
-            runStarts[i] = runStarted;
         }
 
         return pending is null
             ? new ValueTask<Evaluation>(new Evaluation(slots, outcomes, TimeProvider.GetElapsedTime(start)))
-            : new ValueTask<Evaluation>(WaitForRunsAsync(slots, outcomes, pending, runStarts!, start, deadline, requestAborted));
+            : new ValueTask<Evaluation>(WaitForRunsAsync(slots, outcomes, pending, start, deadline, requestAborted));
     }
 
     private async Task<Evaluation> WaitForRunsAsync(
         CheckSlot[] slots,
         CheckOutcome[] outcomes,
         Task<CheckOutcome>?[] pending,
-        long[] runStarts,
         long start,
         TimeSpan deadline,
         CancellationToken requestAborted)
@@ -139,7 +159,7 @@ internal sealed class HealthEngine : IDisposable
         {
             if (pending[i] is { } run)
             {
-                waits.Add(WaitForRunAsync(slots[i], run, runStarts[i], start, deadline, outcomes, i, requestAborted));
+                waits.Add(WaitForRunAsync(slots[i], run, start, deadline, outcomes, i, requestAborted));
             }
         }
 
@@ -150,17 +170,16 @@ internal sealed class HealthEngine : IDisposable
     private async Task WaitForRunAsync(
         CheckSlot slot,
         Task<CheckOutcome> run,
-        long runStarted,
         long requestStart,
         TimeSpan deadline,
         CheckOutcome[] outcomes,
         int index,
         CancellationToken requestAborted)
     {
-        // Wait no longer than the run's own timeout (a run that outlived it has been abandoned) and no longer than the
-        // request's deadline. The run itself is shared and is never cancelled by a request.
-        var now = TimeProvider.GetTimestamp();
-        var wait = Min(slot.Policy.Timeout - TimeProvider.GetElapsedTime(runStarted, now), deadline - TimeProvider.GetElapsedTime(requestStart, now));
+        // The run ends by its own timeout, which is never later than this deadline; should the request's timer fire
+        // first, it ends the run the same way the run's timer would. The run itself is shared and never cancelled by a
+        // request.
+        var wait = deadline - TimeProvider.GetElapsedTime(requestStart);
         if (wait > TimeSpan.Zero)
         {
             try
@@ -173,21 +192,17 @@ internal sealed class HealthEngine : IDisposable
             }
         }
 
-        now = TimeProvider.GetTimestamp();
-        outcomes[index] = run.IsCompletedSuccessfully ? run.Result : slot.TimedOut(TimeProvider.GetElapsedTime(runStarted, now), now);
+        outcomes[index] = slot.Expire(run);
     }
 
-    /// <summary>Runs a check once. Never throws: every failure becomes an outcome.</summary>
-    internal async Task<(CheckOutcome Outcome, Exception? Exception)> ExecuteAsync(CheckSlot slot, long started)
+    /// <summary>
+    /// Runs a check once and turns whatever happens into an outcome. Never throws: a faulting factory or check, a result
+    /// with an invalid status, data that cannot be read, all become the check's failure status.
+    /// </summary>
+    internal async Task<CheckSlot.RunResult> ExecuteAsync(CheckSlot slot, long started, CancellationToken cancellationToken)
     {
         var registration = slot.Registration;
-        var includeExceptions = Options.IncludeExceptionDetails;
-        using var timeout = new CancellationTokenSource(slot.Policy.Timeout, TimeProvider);
-        using var stopping = _stopping.Token.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout);
-
-        HealthCheckResult result = default;
-        Exception? thrown = null;
-        var timedOut = false;
+        HealthCheckResult result;
         try
         {
             var scope = _scopes.CreateAsyncScope();
@@ -196,63 +211,86 @@ internal sealed class HealthEngine : IDisposable
                 var check = registration.Factory(scope.ServiceProvider)
                     ?? throw new InvalidOperationException($"The factory of health check '{registration.Name}' returned null.");
                 var context = new HealthCheckContext { Registration = slot.ContextRegistration };
-                result = await check.CheckHealthAsync(context, timeout.Token).ConfigureAwait(false);
+                var task = check.CheckHealthAsync(context, cancellationToken)
+                    ?? throw new InvalidOperationException($"Health check '{registration.Name}' returned a null task.");
+                result = await task.ConfigureAwait(false);
             }
-
-            // A check that catches its own cancellation usually reports "A task was canceled"; say what happened.
-            timedOut = timeout.IsCancellationRequested && result.Status != HealthStatus.Healthy;
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            timedOut = true;
+            return new(TimedOut(slot, started), null, Cancelled: true);
         }
 #pragma warning disable CA1031 // Whatever a check throws becomes its failure status, never a 500.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            thrown = ex;
+            return new(Failure(slot, started, ResultSanitizer.DescribeException(ex), Options.IncludeExceptionDetails ? ex : null), ex, Cancelled: false);
         }
 
-        var end = TimeProvider.GetTimestamp();
-        var duration = TimeProvider.GetElapsedTime(started, end);
-        var producedAt = TimeProvider.GetUtcNow();
-        var failure = registration.FailureStatus;
-
-        if (timedOut)
+        // A check that catches its own cancellation usually reports "A task was canceled"; say what happened.
+        if (cancellationToken.IsCancellationRequested && result.Status != HealthStatus.Healthy)
         {
-            Log.CheckTimedOut(_logger, registration.Name, duration.TotalMilliseconds);
-            return (new CheckOutcome(failure, TimedOutDescription, duration, producedAt, end, []), null);
-        }
-
-        if (thrown is not null)
-        {
-            return (new CheckOutcome(
-                failure,
-                ResultSanitizer.DescribeException(thrown),
-                duration,
-                producedAt,
-                end,
-                [],
-                includeExceptions ? ResultSanitizer.Redact(thrown.Message) : null), thrown);
+            return new(TimedOut(slot, started), null, Cancelled: true);
         }
 
         if (!Enum.IsDefined(result.Status))
         {
-            return (new CheckOutcome(failure, "check returned an invalid status", duration, producedAt, end, []), null);
+            return new(FailureOutcome(slot, started, "check returned an invalid status"), null, Cancelled: false);
         }
 
-        return (new CheckOutcome(
-            result.Status,
-            ResultSanitizer.SafeDescription(result.Description, result.Exception, includeExceptions),
-            duration,
-            producedAt,
-            end,
-            ResultSanitizer.SanitizeData(result.Data),
-            includeExceptions && result.Exception is not null ? ResultSanitizer.Redact(result.Exception.Message) : null), result.Exception);
+        // Reading the result runs the check's code again (lazy sequences, ToString overrides, collections another thread
+        // mutates): it is part of the run, and its failure is the check's failure.
+        try
+        {
+            var end = TimeProvider.GetTimestamp();
+            var includeExceptions = Options.IncludeExceptionDetails;
+            return new(
+                new CheckOutcome(
+                    result.Status,
+                    ResultSanitizer.SafeDescription(result.Description, result.Exception, includeExceptions),
+                    TimeProvider.GetElapsedTime(started, end),
+                    TimeProvider.GetUtcNow(),
+                    end,
+                    ResultSanitizer.SanitizeData(result.Data),
+                    includeExceptions && result.Exception is not null ? ResultSanitizer.Redact(result.Exception.Message) : null),
+                result.Exception,
+                Cancelled: false);
+        }
+#pragma warning disable CA1031 // Unreadable data is the check's failure, never a 500.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return new(FailureOutcome(slot, started, $"check returned data that could not be read ({ex.GetType().Name})"), ex, Cancelled: false);
+        }
     }
 
-    internal void OnRunCompleted(CheckSlot slot, CheckOutcome? previous, CheckOutcome outcome, Exception? exception)
+    /// <summary>The check's failure status with <paramref name="description"/> and no data.</summary>
+    internal CheckOutcome FailureOutcome(CheckSlot slot, long started, string description) => Failure(slot, started, description, exception: null);
+
+    private CheckOutcome Failure(CheckSlot slot, long started, string description, Exception? exception)
     {
+        var end = TimeProvider.GetTimestamp();
+        return new CheckOutcome(
+            slot.Registration.FailureStatus,
+            description,
+            TimeProvider.GetElapsedTime(started, end),
+            TimeProvider.GetUtcNow(),
+            end,
+            [],
+            exception is null ? null : ResultSanitizer.Redact(exception.Message));
+    }
+
+    private CheckOutcome TimedOut(CheckSlot slot, long started) => FailureOutcome(slot, started, TimedOutDescription);
+
+    /// <summary>Logs a published outcome: a status change once, at a level chosen by the new status.</summary>
+    internal void OnPublished(CheckSlot slot, CheckSlot.Published published, Exception? exception, bool timedOut)
+    {
+        var (previous, outcome) = published;
+        if (timedOut)
+        {
+            Log.CheckTimedOut(_logger, slot.Name, outcome.Duration.TotalMilliseconds);
+        }
+
         // Starting and shutting down are expected states, not errors.
         var level = slot.IsLifecycle ? LogLevel.Information : Log.LevelFor(outcome.Status);
         if (previous?.Status != outcome.Status && (previous is not null || outcome.Status != HealthStatus.Healthy))
@@ -275,30 +313,42 @@ internal sealed class HealthEngine : IDisposable
         }
     }
 
-    private CheckOutcome NoResultYet(long now) => new(
-        HealthStatus.Unhealthy,
-        NoResultYetDescription,
-        TimeSpan.Zero,
-        TimeProvider.GetUtcNow(),
-        now,
-        []);
-
-    private static EffectivePolicy ResolvePolicy(HealthCheckRegistration registration, HealthKitOptions options)
+    private static EffectivePolicy ResolvePolicy(HealthCheckRegistration registration, FixedPolicyCheck? fixedPolicy, HealthKitOptions options)
     {
         var defaults = options.Defaults;
         options.Checks.TryGetValue(registration.Name, out var own);
+        if (fixedPolicy is not null)
+        {
+            own = null;
+        }
 
-        var timeout = own?.Timeout
+        var timeout = fixedPolicy is not null ? FixedPolicyCheck.Timeout
+            : own?.Timeout
             ?? (registration.Timeout > TimeSpan.Zero && registration.Timeout != System.Threading.Timeout.InfiniteTimeSpan ? (TimeSpan?)registration.Timeout : null)
             ?? defaults.Timeout!.Value;
 
         // A check can never outlast the shortest deadline of an endpoint that runs it.
         foreach (var endpoint in options.Endpoints.All)
         {
-            if (endpoint.Enabled && (string.IsNullOrEmpty(endpoint.Tag) || registration.Tags.Contains(endpoint.Tag)) && endpoint.Deadline < timeout)
+            if (endpoint.Enabled && endpoint.Deadline < timeout
+                && (string.IsNullOrEmpty(endpoint.Tag) || registration.Tags.Contains(endpoint.Tag) || fixedPolicy?.AlwaysOnEndpoints.Contains(endpoint.Key, StringComparer.Ordinal) == true))
             {
                 timeout = endpoint.Deadline;
             }
+        }
+
+        if (fixedPolicy is not null)
+        {
+            return new EffectivePolicy(
+                timeout,
+                fixedPolicy.CacheTtl,
+                fixedPolicy.CacheTtl,
+                HealthCheckMode.OnDemand,
+                DefaultPeriod,
+                UnhealthyAfterFailures: null,
+                UnhealthyAfterDuration: null,
+                Fixed: true,
+                FollowsState: fixedPolicy.FollowsState);
         }
 
         return new EffectivePolicy(
@@ -311,10 +361,30 @@ internal sealed class HealthEngine : IDisposable
             own?.UnhealthyAfterDuration ?? defaults.UnhealthyAfterDuration);
     }
 
+    /// <summary>The names of the properties an override sets.</summary>
+    private static List<string> SetProperties(HealthCheckPolicy policy)
+    {
+        var set = new List<string>();
+        Add(nameof(HealthCheckPolicy.Timeout), policy.Timeout);
+        Add(nameof(HealthCheckPolicy.CacheTtl), policy.CacheTtl);
+        Add(nameof(HealthCheckPolicy.FailureCacheTtl), policy.FailureCacheTtl);
+        Add(nameof(HealthCheckPolicy.Mode), policy.Mode);
+        Add(nameof(HealthCheckPolicy.Period), policy.Period);
+        Add(nameof(HealthCheckPolicy.UnhealthyAfterFailures), policy.UnhealthyAfterFailures);
+        Add(nameof(HealthCheckPolicy.UnhealthyAfterDuration), policy.UnhealthyAfterDuration);
+        return set;
+
+        void Add(string name, object? value)
+        {
+            if (value is not null)
+            {
+                set.Add(name);
+            }
+        }
+    }
+
     /// <summary>The period of <c>HealthCheckPublisherOptions</c>, used when nothing else sets one.</summary>
     private static readonly TimeSpan DefaultPeriod = TimeSpan.FromSeconds(30);
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>Cancels every run still in flight. The source is not disposed: a run may still register on it.</summary>
     public void Dispose() => _stopping.Cancel();

@@ -90,7 +90,7 @@ public sealed class DatabaseHealthCheckTests : IDisposable
             var elapsed = TimeProvider.System.GetElapsedTime(started);
 
             Assert.Equal(503, response.StatusCode);
-            Assert.Equal("timed out", response.Entry("db").GetProperty("description").GetString());
+            Assert.StartsWith("timed out", response.Entry("db").GetProperty("description").GetString(), StringComparison.Ordinal);
             Assert.True(elapsed < TimeSpan.FromSeconds(2), $"request {i} took {elapsed}");
         }
 
