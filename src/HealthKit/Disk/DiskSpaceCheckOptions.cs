@@ -16,6 +16,12 @@ public sealed class DiskSpaceCheckOptions : HealthKitCheckOptions
     /// that volume, not the root file system.
     /// </summary>
     /// <value>The default is empty, which checks the application's content root.</value>
+    /// <remarks>
+    /// A relative path is relative to the content root (<c>IHostEnvironment.ContentRootPath</c>), or to the current
+    /// directory when no host environment is registered. Every symbolic link on the way is followed, in parent
+    /// directories too, and <c>..</c> after a link leaves the link's target, as the operating system does. A path that
+    /// does not exist is reported with the failure status.
+    /// </remarks>
     public IList<string> Paths { get; } = [];
 
     /// <summary>

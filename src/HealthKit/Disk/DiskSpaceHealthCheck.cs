@@ -13,13 +13,23 @@ internal sealed class DiskSpaceHealthCheck : IHealthCheck
 {
     private readonly DiskSpaceCheckOptions _options;
     private readonly string[] _paths;
+    private readonly string _baseDirectory;
     private readonly Func<string, DiskUsage> _read;
 
-    public DiskSpaceHealthCheck(DiskSpaceCheckOptions options, IEnumerable<string> paths, Func<string, DiskUsage>? read = null)
+    /// <param name="options">The thresholds.</param>
+    /// <param name="paths">The paths as configured; they name the entries of the check's data.</param>
+    /// <param name="read">Reads the file system that holds a real path; the real file system when null.</param>
+    /// <param name="baseDirectory">What relative paths are relative to; the current directory when null.</param>
+    public DiskSpaceHealthCheck(
+        DiskSpaceCheckOptions options,
+        IEnumerable<string> paths,
+        Func<string, DiskUsage>? read = null,
+        string? baseDirectory = null)
     {
         _options = options;
         _paths = [.. paths];
         _read = read ?? ReadFileSystem;
+        _baseDirectory = Path.GetFullPath(baseDirectory ?? Directory.GetCurrentDirectory());
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -31,20 +41,33 @@ internal sealed class DiskSpaceHealthCheck : IHealthCheck
         foreach (var path in _paths)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var fullPath = Path.GetFullPath(path);
-            if (!Directory.Exists(fullPath) && !File.Exists(fullPath))
+            ResolvedPath resolved;
+            try
+            {
+                resolved = RealPath.Resolve(path, _baseDirectory);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 status = _options.FailureStatus < status ? _options.FailureStatus : status;
-                problems.Add($"{path}: path not found");
+                problems.Add($"{path}: cannot be resolved ({ex.Message})");
                 data[path] = new Dictionary<string, object> { ["path"] = path, ["exists"] = false };
                 continue;
             }
 
-            var usage = _read(fullPath);
+            if (!resolved.Exists)
+            {
+                status = _options.FailureStatus < status ? _options.FailureStatus : status;
+                problems.Add($"{path}: path not found");
+                data[path] = new Dictionary<string, object> { ["path"] = path, ["realPath"] = resolved.RealPath, ["exists"] = false };
+                continue;
+            }
+
+            var usage = _read(resolved.RealPath);
             var freePercent = usage.TotalBytes > 0 ? Math.Round(usage.FreeBytes * 100.0 / usage.TotalBytes, 2) : 0;
             data[path] = new Dictionary<string, object>
             {
                 ["path"] = path,
+                ["realPath"] = resolved.RealPath,
                 ["mountPoint"] = usage.MountPoint,
                 ["totalBytes"] = usage.TotalBytes,
                 ["freeBytes"] = usage.FreeBytes,
@@ -104,15 +127,14 @@ internal sealed class DiskSpaceHealthCheck : IHealthCheck
         return string.Create(CultureInfo.InvariantCulture, $"{value:0.#} {units[unit]}");
     }
 
-    /// <summary>Reads the file system holding <paramref name="fullPath"/>, found as the longest mount point above it.</summary>
-    private static DiskUsage ReadFileSystem(string fullPath)
+    /// <summary>Reads the file system holding <paramref name="realPath"/>: the mount point that is its longest prefix.</summary>
+    private static DiskUsage ReadFileSystem(string realPath)
     {
-        var target = ResolveLinks(fullPath);
-        var mountPoint = Path.GetPathRoot(target) ?? target;
+        var mountPoint = Path.GetPathRoot(realPath) ?? realPath;
         foreach (var drive in DriveInfo.GetDrives())
         {
             var name = drive.Name;
-            if (name.Length > mountPoint.Length && IsUnder(target, name))
+            if (name.Length > mountPoint.Length && IsUnder(realPath, name))
             {
                 mountPoint = name;
             }
@@ -133,18 +155,5 @@ internal sealed class DiskSpaceHealthCheck : IHealthCheck
         return path.Length == mountPoint.Length
             || Path.EndsInDirectorySeparator(mountPoint)
             || path[mountPoint.Length] == Path.DirectorySeparatorChar;
-    }
-
-    private static string ResolveLinks(string fullPath)
-    {
-        try
-        {
-            FileSystemInfo info = Directory.Exists(fullPath) ? new DirectoryInfo(fullPath) : new FileInfo(fullPath);
-            return info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? fullPath;
-        }
-        catch (IOException)
-        {
-            return fullPath;
-        }
     }
 }

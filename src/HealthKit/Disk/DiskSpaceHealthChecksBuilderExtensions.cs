@@ -18,6 +18,11 @@ public static class DiskSpaceHealthChecksBuilderExtensions
     /// Adds a check named <c>disk</c> of the free space under the paths in <c>HealthKit:Checks:disk:Paths</c>, or under
     /// the application's content root when none are configured. Tagged <see cref="HealthKitTags.Ready"/>.
     /// </summary>
+    /// <remarks>
+    /// Relative paths are relative to the content root (<see cref="IHostEnvironment.ContentRootPath"/>), or to the current
+    /// directory when no host environment is registered. Every symbolic link in a path is resolved before its mount point
+    /// is looked up.
+    /// </remarks>
     /// <param name="builder">The health checks builder.</param>
     /// <returns>The same builder, for chaining.</returns>
     public static IHealthChecksBuilder AddDiskSpace(this IHealthChecksBuilder builder) =>
@@ -36,10 +41,9 @@ public static class DiskSpaceHealthChecksBuilderExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DiskSpaceCheckOptions>, DiskSpaceCheckOptionsValidator>());
         return builder.AddHealthKitCheck(name, configure, static (services, options) =>
         {
-            IEnumerable<string> paths = options.Paths.Count > 0
-                ? options.Paths
-                : [services.GetService<IHostEnvironment>()?.ContentRootPath ?? AppContext.BaseDirectory];
-            return new DiskSpaceHealthCheck(options, paths);
+            var contentRoot = services.GetService<IHostEnvironment>()?.ContentRootPath;
+            IEnumerable<string> paths = options.Paths.Count > 0 ? options.Paths : [contentRoot ?? AppContext.BaseDirectory];
+            return new DiskSpaceHealthCheck(options, paths, baseDirectory: contentRoot);
         });
     }
 }

@@ -7,7 +7,7 @@ public sealed class DiskSpaceHealthCheckTests
 {
     private const long GiB = 1024L * 1024 * 1024;
 
-    private static HealthCheckContext Context() => new()
+    internal static HealthCheckContext Context() => new()
     {
         Registration = new HealthCheckRegistration("disk", _ => null!, HealthStatus.Unhealthy, null),
     };
@@ -30,8 +30,9 @@ public sealed class DiskSpaceHealthCheckTests
             Assert.True(total > 0);
             Assert.InRange(free, 0, total);
             Assert.InRange(percent, 0, 100);
-            var mountPoint = Assert.IsType<string>(data["mountPoint"]);
-            Assert.StartsWith(mountPoint.TrimEnd('/'), path, StringComparison.Ordinal);
+            var mountPoint = TempTree.MountPointOf(path);
+            Assert.Equal(mountPoint, data["mountPoint"]);
+            Assert.Equal(new DriveInfo(mountPoint).TotalSize, total);
         }
         finally
         {
