@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.Http;
 namespace HealthKit.Latency;
 
 /// <summary>
-/// Records the duration of every request except HealthKit's own endpoints into every latency check's window.
+/// Records the duration of every request into every latency check's window, except requests that are meant to last
+/// (see <see cref="IsExcluded"/>) and HealthKit's own endpoints.
 /// </summary>
 internal sealed class LatencyMiddleware(RequestDelegate next, LatencyRecorderRegistry registry, TimeProvider timeProvider)
 {
@@ -45,9 +46,44 @@ internal sealed class LatencyMiddleware(RequestDelegate next, LatencyRecorderReg
         }
     }
 
+    /// <summary>
+    /// Whether a finished request stays out of the window: its duration is the length of a conversation the client
+    /// chose to keep open, so it says nothing about how fast the application answers.
+    /// </summary>
+    internal static bool IsExcluded(HttpContext context)
+    {
+        var response = context.Response;
+
+        // Every request runs these checks, so the cheapest come first and none allocates. A connection taken over
+        // through IHttpUpgradeFeature (WebSockets over HTTP/1.1) has answered 101; WebSockets over HTTP/2 and HTTP/3
+        // arrive as extended CONNECT (IHttpExtendedConnectFeature), and a plain CONNECT is a tunnel, so the method
+        // alone decides without a feature lookup.
+        if (response.StatusCode == StatusCodes.Status101SwitchingProtocols
+            || HttpMethods.IsConnect(context.Request.Method)
+            || IsEventStream(response.ContentType))
+        {
+            return true;
+        }
+
+        var metadata = context.GetEndpoint()?.Metadata;
+        return metadata is not null
+            && (metadata.GetMetadata<ExcludeFromLatencyAttribute>() is not null
+                || metadata.GetMetadata<HealthKitEndpointMetadata>() is not null);
+    }
+
+    private static bool IsEventStream(string? contentType)
+    {
+        const string EventStream = "text/event-stream";
+
+        // Parameters such as "; charset=utf-8" may follow; "text/event-streamer" is some other type.
+        return contentType is not null
+            && contentType.StartsWith(EventStream, StringComparison.OrdinalIgnoreCase)
+            && (contentType.Length == EventStream.Length || contentType[EventStream.Length] is ';' or ' ' or '\t');
+    }
+
     private void Record(HttpContext context, long started)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<HealthKitEndpointMetadata>() is not null)
+        if (IsExcluded(context))
         {
             return;
         }

@@ -16,9 +16,16 @@ public static class ResponseLatencyHealthChecksBuilderExtensions
 
     /// <summary>
     /// Adds a check named <c>latency</c> of the p50, p95 and p99 latency of the application's requests over the last
-    /// 60 seconds, and a middleware at the start of the pipeline that records them. HealthKit's own endpoints are left
-    /// out of the window.
+    /// 60 seconds, and a middleware at the start of the pipeline that records them.
     /// </summary>
+    /// <remarks>
+    /// Requests that are meant to last are left out of the window: upgraded connections (WebSockets over HTTP/1.1
+    /// answer 101), <c>CONNECT</c> requests (WebSockets over HTTP/2 and HTTP/3), responses of type
+    /// <c>text/event-stream</c>, endpoints marked with
+    /// <see cref="LatencyEndpointConventionBuilderExtensions.ExcludeFromLatency{TBuilder}(TBuilder)"/> or
+    /// <see cref="ExcludeFromLatencyAttribute"/>, and HealthKit's own endpoints. Every other request counts, including
+    /// one that failed, was not found or threw.
+    /// </remarks>
     /// <param name="builder">The health checks builder.</param>
     /// <returns>The same builder, for chaining.</returns>
     public static IHealthChecksBuilder AddResponseLatency(this IHealthChecksBuilder builder) =>
