@@ -136,6 +136,11 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
     private void ValidateLifecycle(List<string> errors, HealthKitLifecycleOptions lifecycle)
     {
         const string Key = Root + ":" + nameof(HealthKitOptions.Lifecycle);
+        if (lifecycle.StartupTimeout <= TimeSpan.Zero || lifecycle.StartupTimeout > HealthKitLifecycleOptions.MaxStartupTimeout)
+        {
+            errors.Add($"{Key}:{nameof(lifecycle.StartupTimeout)} must be greater than zero and at most {HealthKitLifecycleOptions.MaxStartupTimeout} (was {lifecycle.StartupTimeout}).");
+        }
+
         if (lifecycle.DrainDelay < TimeSpan.Zero)
         {
             errors.Add($"{Key}:{nameof(lifecycle.DrainDelay)} must not be negative (was {lifecycle.DrainDelay}).");

@@ -21,6 +21,10 @@ internal static partial class Log
         public const int DrainCompleted = 9;
         public const int StartupTaskFailed = 10;
         public const int Started = 11;
+        public const int StartupTaskTimedOut = 20;
+        public const int StartupTasksPending = 21;
+        public const int StartupTaskBlocksShutdown = 22;
+        public const int StartupTaskAbandoned = 23;
     }
 
     public const string Unknown = "Unknown";
@@ -78,4 +82,20 @@ internal static partial class Log
     [LoggerMessage(EventId = Events.Started, EventName = "HealthKitStarted", Level = LogLevel.Information,
         Message = "Startup complete: {TaskCount} startup tasks finished in {ElapsedMilliseconds:0} ms; readiness may now pass")]
     public static partial void Started(ILogger logger, int taskCount, double elapsedMilliseconds);
+
+    [LoggerMessage(EventId = Events.StartupTaskTimedOut, EventName = "HealthKitStartupTaskTimedOut", Level = LogLevel.Error,
+        Message = "Startup task '{Task}' did not finish within {TimeoutMilliseconds:0} ms (HealthKit:Lifecycle:StartupTimeout); its token is cancelled, the tasks after it do not run, and /health/startup and /health/ready report Unhealthy")]
+    public static partial void StartupTaskTimedOut(ILogger logger, string task, double timeoutMilliseconds);
+
+    [LoggerMessage(EventId = Events.StartupTasksPending, EventName = "HealthKitStartupTasksPending", Level = LogLevel.Information,
+        Message = "Startup is still waiting after {ElapsedMilliseconds:0} ms for startup tasks {Tasks} ('{Running}' is running); /health/startup and /health/ready report Unhealthy until they finish")]
+    public static partial void StartupTasksPending(ILogger logger, double elapsedMilliseconds, string tasks, string running);
+
+    [LoggerMessage(EventId = Events.StartupTaskBlocksShutdown, EventName = "HealthKitStartupTaskBlocksShutdown", Level = LogLevel.Warning,
+        Message = "Shutdown is waiting for startup task '{Task}', still running {ElapsedMilliseconds:0} ms after its token was cancelled; the host's ShutdownTimeout bounds the wait")]
+    public static partial void StartupTaskBlocksShutdown(ILogger logger, string task, double elapsedMilliseconds);
+
+    [LoggerMessage(EventId = Events.StartupTaskAbandoned, EventName = "HealthKitStartupTaskAbandoned", Level = LogLevel.Warning,
+        Message = "Shutdown stopped waiting for startup task '{Task}' because the host's ShutdownTimeout ran out; the task ignores its cancellation token and may still be running")]
+    public static partial void StartupTaskAbandoned(ILogger logger, string task);
 }

@@ -21,6 +21,9 @@ public sealed class HealthKitLifecycleOptions
     /// <summary>The drain delay used outside Development when <see cref="DrainDelay"/> is not set: 5 seconds.</summary>
     public static readonly TimeSpan DefaultDrainDelay = TimeSpan.FromSeconds(5);
 
+    /// <summary>The longest <see cref="StartupTimeout"/> accepted: one day.</summary>
+    internal static readonly TimeSpan MaxStartupTimeout = TimeSpan.FromDays(1);
+
     /// <summary>
     /// Gets or sets how long the host's stop is held, with readiness failing and the server still serving, so that load
     /// balancers and ingresses notice before connections are refused.
@@ -37,4 +40,28 @@ public sealed class HealthKitLifecycleOptions
     /// </summary>
     /// <value>The default is zero: readiness fails at once. It must not exceed the drain delay.</value>
     public TimeSpan ReadinessFailDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Gets or sets how long each startup task registered with <c>AddStartupTask</c> may run. A task that runs longer has
+    /// its token cancelled and is reported by <c>/health/startup</c> and <c>/health/ready</c> as
+    /// "startup task 'name' timed out after ..."; the tasks after it do not run, and startup does not complete.
+    /// </summary>
+    /// <value>
+    /// The default is 10 minutes. It must be greater than zero and at most one day.
+    /// </value>
+    /// <remarks>
+    /// <para>
+    /// The default is generous on purpose: long enough for a schema migration or a cache warm-up that does real work, yet
+    /// a task that hangs becomes a named failure and an Error log within one deployment, instead of an instance that
+    /// never becomes ready and says nothing. Where a Kubernetes startup probe is configured, the kubelet restarts the pod
+    /// when its own budget (<c>failureThreshold</c> × <c>periodSeconds</c>) runs out; set this timeout below that budget to
+    /// see which task hung before the restart.
+    /// </para>
+    /// <para>
+    /// The timeout applies to each task separately, and the tasks run one after another, so the whole startup can take up
+    /// to this timeout times the number of tasks. A task that ignores its token keeps running after its timeout; the
+    /// startup check reports it timed out regardless.
+    /// </para>
+    /// </remarks>
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -17,14 +17,20 @@ internal sealed class StartupCheck(HealthKitAvailability availability) : IHealth
         string? failed = null;
         foreach (var task in availability.Tasks)
         {
-            tasks[task.Registration.Name] = task.Status.ToString();
-            if (task.Status == StartupTaskStatus.Failed)
+            // Read once: the runner changes it concurrently, and TimedOutAfter is valid only once TimedOut has been read.
+            var status = task.Status;
+            tasks[task.Registration.Name] = status.ToString();
+            switch (status)
             {
-                failed ??= $"startup task '{task.Registration.Name}' failed ({task.FailedWith})";
-            }
-            else if (task.Status != StartupTaskStatus.Completed)
-            {
-                (waiting ??= []).Add(task.Registration.Name);
+                case StartupTaskStatus.Failed:
+                    failed ??= $"startup task '{task.Registration.Name}' failed ({task.FailedWith})";
+                    break;
+                case StartupTaskStatus.TimedOut:
+                    failed ??= $"startup task '{task.Registration.Name}' timed out after {task.TimedOutAfter:c}";
+                    break;
+                case StartupTaskStatus.Pending or StartupTaskStatus.Running:
+                    (waiting ??= []).Add(task.Registration.Name);
+                    break;
             }
         }
 

@@ -12,6 +12,9 @@ namespace HealthKit.Lifecycle;
 /// </summary>
 internal sealed class LifecycleService : IHostedLifecycleService, IDisposable
 {
+    /// <summary>How often a log line names the startup tasks that have not finished.</summary>
+    internal static readonly TimeSpan PendingLogInterval = TimeSpan.FromSeconds(30);
+
     private readonly HealthKitAvailability _availability;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly IServiceScopeFactory _scopes;
@@ -19,11 +22,16 @@ internal sealed class LifecycleService : IHostedLifecycleService, IDisposable
     private readonly ILogger<LifecycleService> _logger;
     private readonly TimeSpan _drainDelay;
     private readonly TimeSpan _readinessFailDelay;
+    private readonly TimeSpan _startupTimeout;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _drainGate = new();
     private CancellationTokenRegistration _onStopping;
     private Task _startupTasks = Task.CompletedTask;
     private Task? _drain;
+    private RunningTask? _current;
+    private long _startupBegan;
+    private long _stoppingSince;
+    private int _startupTasksCancelled;
 
     public LifecycleService(
         HealthKitAvailability availability,
@@ -41,6 +49,7 @@ internal sealed class LifecycleService : IHostedLifecycleService, IDisposable
         _logger = logger;
         _drainDelay = EffectiveDrainDelay(options.Value.Lifecycle, environment);
         _readinessFailDelay = options.Value.Lifecycle.ReadinessFailDelay;
+        _startupTimeout = options.Value.Lifecycle.StartupTimeout;
     }
 
     internal static TimeSpan EffectiveDrainDelay(HealthKitLifecycleOptions options, IHostEnvironment? environment) =>
@@ -64,7 +73,7 @@ internal sealed class LifecycleService : IHostedLifecycleService, IDisposable
             return Task.CompletedTask;
         }
 
-        _startupTasks = Task.Run(() => RunStartupTasksAsync(_stopping.Token), CancellationToken.None);
+        _startupTasks = Task.Run(RunStartupTasksAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
 
@@ -100,13 +109,26 @@ internal sealed class LifecycleService : IHostedLifecycleService, IDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        try
+        CancelStartupTasks();
+
+        // The runner stops waiting as soon as its token is cancelled, whether or not the task itself honours it.
+        await _startupTasks.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+        // A task still running here has had the whole drain to stop. Waiting is right (it may be rolling back a
+        // migration, and its scope's services are disposed after the host stops), but never silently.
+        var current = Volatile.Read(ref _current);
+        if (current is null || current.Run.IsCompleted)
         {
-            await _startupTasks.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return;
         }
-        catch (OperationCanceledException)
+
+        var name = current.State.Registration.Name;
+        var sinceCancelled = _timeProvider.GetElapsedTime(Interlocked.Read(ref _stoppingSince));
+        Log.StartupTaskBlocksShutdown(_logger, name, sinceCancelled.TotalMilliseconds);
+        await current.Run.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!current.Run.IsCompleted)
         {
+            Log.StartupTaskAbandoned(_logger, name);
         }
     }
 
@@ -129,44 +151,126 @@ internal sealed class LifecycleService : IHostedLifecycleService, IDisposable
             _availability.OnStopping(_readinessFailDelay);
             Log.ReadinessFailing(_logger);
         }
+
+        CancelStartupTasks();
     }
 
-    private async Task RunStartupTasksAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Cancels the startup tasks' token when the host begins stopping, so that a task has the drain delay to stop before
+    /// <see cref="StopAsync"/> waits for it.
+    /// </summary>
+    private void CancelStartupTasks()
     {
-        var started = _timeProvider.GetTimestamp();
-        foreach (var task in _availability.Tasks)
+        if (Interlocked.Exchange(ref _startupTasksCancelled, 1) == 0)
         {
-            if (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
+            Interlocked.Exchange(ref _stoppingSince, _timeProvider.GetTimestamp());
 
-            _availability.OnTaskChanged(task, StartupTaskStatus.Running, exception: null);
-            try
+            // Asynchronously: the tasks' own cancellation callbacks must not run on the thread that signals shutdown.
+            _ = _stopping.CancelAsync();
+        }
+    }
+
+    private async Task RunStartupTasksAsync()
+    {
+        var stoppingToken = _stopping.Token;
+        _startupBegan = _timeProvider.GetTimestamp();
+        var pendingLog = _timeProvider.CreateTimer(
+            static state => ((LifecycleService)state!).LogPending(), this, PendingLogInterval, PendingLogInterval);
+        await using (pendingLog.ConfigureAwait(false))
+        {
+            foreach (var task in _availability.Tasks)
             {
-                var scope = _scopes.CreateAsyncScope();
-                await using (scope.ConfigureAwait(false))
+                if (stoppingToken.IsCancellationRequested || !await RunAsync(task, stoppingToken).ConfigureAwait(false))
                 {
-                    await task.Registration.Run(scope.ServiceProvider, stoppingToken).ConfigureAwait(false);
+                    return;
                 }
-
-                _availability.OnTaskChanged(task, StartupTaskStatus.Completed, exception: null);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-#pragma warning disable CA1031 // A failed startup task is reported by the startup probe, which is what restarts the pod.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                _availability.OnTaskChanged(task, StartupTaskStatus.Failed, ex);
-                Log.StartupTaskFailed(_logger, ex, task.Registration.Name);
-                return;
             }
         }
 
-        var elapsed = _timeProvider.GetElapsedTime(started);
+        var elapsed = _timeProvider.GetElapsedTime(_startupBegan);
         Log.Started(_logger, _availability.Tasks.Length, elapsed.TotalMilliseconds);
     }
+
+    /// <summary>Runs one task within the startup timeout; returns whether it completed, so that the next may start.</summary>
+    private async Task<bool> RunAsync(StartupTaskState task, CancellationToken stoppingToken)
+    {
+        var timeout = new CancellationTokenSource(_startupTimeout, _timeProvider);
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
+        var token = linked.Token;
+        _availability.OnTaskChanged(task, StartupTaskStatus.Running, exception: null);
+
+        // On the thread pool: a task that blocks before its first await must not hold up the timeout or the shutdown.
+        var run = Task.Run(() => RunInScopeAsync(task.Registration, linked, timeout), CancellationToken.None);
+        Volatile.Write(ref _current, new RunningTask(task, run));
+        try
+        {
+            // Waits on the token as well as the task: a task that ignores its token is left running, not waited for.
+            await run.WaitAsync(token).ConfigureAwait(false);
+            _availability.OnTaskChanged(task, StartupTaskStatus.Completed, exception: null);
+            return true;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The host is stopping; StopAsync waits for the task and names it if it does not stop.
+            return false;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            task.TimedOutAfter = _startupTimeout;
+            _availability.OnTaskChanged(task, StartupTaskStatus.TimedOut, exception: null);
+            Log.StartupTaskTimedOut(_logger, task.Registration.Name, _startupTimeout.TotalMilliseconds);
+            return false;
+        }
+#pragma warning disable CA1031 // A failed startup task is reported by the startup probe, which is what restarts the pod.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _availability.OnTaskChanged(task, StartupTaskStatus.Failed, ex);
+            Log.StartupTaskFailed(_logger, ex, task.Registration.Name);
+            return false;
+        }
+    }
+
+    private async Task RunInScopeAsync(StartupTaskRegistration registration, CancellationTokenSource linked, CancellationTokenSource timeout)
+    {
+        // The sources live as long as the task, not as long as the wait: an abandoned task still holds the token.
+        using (timeout)
+        using (linked)
+        {
+            var scope = _scopes.CreateAsyncScope();
+            await using (scope.ConfigureAwait(false))
+            {
+                await registration.Run(scope.ServiceProvider, linked.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void LogPending()
+    {
+        if (!_logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
+        List<string>? unfinished = null;
+        string? running = null;
+        foreach (var task in _availability.Tasks)
+        {
+            var status = task.Status;
+            if (status is StartupTaskStatus.Pending or StartupTaskStatus.Running)
+            {
+                (unfinished ??= []).Add(task.Registration.Name);
+                running = status == StartupTaskStatus.Running ? task.Registration.Name : running;
+            }
+        }
+
+        if (unfinished is not null)
+        {
+            var elapsed = _timeProvider.GetElapsedTime(_startupBegan);
+            var names = string.Join(", ", unfinished);
+            Log.StartupTasksPending(_logger, elapsed.TotalMilliseconds, names, running ?? "none");
+        }
+    }
+
+    private sealed record RunningTask(StartupTaskState State, Task Run);
 }

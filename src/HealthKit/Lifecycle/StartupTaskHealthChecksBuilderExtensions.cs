@@ -15,9 +15,10 @@ public static class StartupTaskHealthChecksBuilderExtensions
     /// <param name="builder">The health checks builder returned by <c>AddHealthKit</c>.</param>
     /// <param name="name">A name shown in the startup check's data and in its description while it is pending.</param>
     /// <param name="task">
-    /// The work, given a service scope of its own and a token that is cancelled when the host stops. If it throws, the
-    /// startup check reports the task failed (by exception type, never message), so the startup probe fails and the
-    /// platform restarts the instance.
+    /// The work, given a service scope of its own and a token that is cancelled when the host begins stopping or when the
+    /// task has run for <see cref="HealthKitLifecycleOptions.StartupTimeout"/>. If it throws or times out, the startup
+    /// check reports the task failed (by exception type, never message) or timed out, so the startup probe fails and the
+    /// platform restarts the instance; the tasks after it do not run.
     /// </param>
     /// <returns>The same builder, for chaining.</returns>
     public static IHealthChecksBuilder AddStartupTask(this IHealthChecksBuilder builder, string name, Func<IServiceProvider, CancellationToken, Task> task)

@@ -85,12 +85,24 @@ public sealed class LifecycleTests
     public async Task StopAsync_AfterTheHostIsDisposed_IsHarmless()
     {
         // WebApplicationFactory stops a host whose app.Run() may already have stopped and disposed it.
-        var host = await TestHost.StartAsync(b => b.Services.AddHealthKit());
+        var logs = new TestLogSink();
+        var host = await TestHost.StartAsync(
+            b => b.Services.AddHealthKit(),
+            configuration: new Dictionary<string, string?> { ["HealthKit:Lifecycle:DrainDelay"] = "00:00:00.050" },
+            logs: logs);
         var lifecycle = host.Services.GetServices<IHostedService>().OfType<HealthKit.Lifecycle.LifecycleService>().Single();
         await host.DisposeAsync();
 
-        await lifecycle.StopAsync(CancellationToken.None);
-        await lifecycle.StoppingAsync(CancellationToken.None);
+        var stop = lifecycle.StopAsync(CancellationToken.None);
+        var stopping = lifecycle.StoppingAsync(CancellationToken.None);
+
+        // Neither throws, and the second stop neither drains again nor logs the shutdown again.
+        Assert.True(stop.IsCompletedSuccessfully);
+        Assert.True(stopping.IsCompletedSuccessfully);
+        await Task.WhenAll(stop, stopping);
+        Assert.Single(logs.ForEvent(7, "HealthKitReadinessFailing"));
+        Assert.Single(logs.ForEvent(8, "HealthKitDrainStarted"));
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
     }
 
     [Fact]
