@@ -1,40 +1,23 @@
 using System.Collections;
 using System.Globalization;
-using System.Text.RegularExpressions;
+using HealthKit.Redaction;
 
 namespace HealthKit.Engine;
 
 /// <summary>
 /// Turns whatever a check returned into something safe to put in a response: no exception text unless allowed, no
-/// credentials in descriptions or data, and only values JSON can carry.
+/// credentials in descriptions or data, and only values JSON can carry. A value whose key names a secret is masked at
+/// every depth, and keys are scrubbed like values.
 /// </summary>
-internal static partial class ResultSanitizer
+internal static class ResultSanitizer
 {
     private const int MaxDepth = 4;
     private const int MaxItems = 100;
     private const int MaxExceptionChain = 16;
     private const string Withheld = "[withheld]";
 
-    /// <summary>Matches <c>password=...</c>, <c>Pwd: ...</c>, <c>api_key=...</c> and friends in connection strings and URLs.</summary>
-    [GeneratedRegex(
-        """(?<key>\b(?:password|passwd|pwd|secret|client[-_ ]?secret|token|access[-_ ]?token|api[-_ ]?key|access[-_ ]?key|sig|signature)\b\s*[=:]\s*)(?<value>"[^"]*"|'[^']*'|[^;,&\s]+)""",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex KeyValueSecret();
-
-    /// <summary>Matches the password in <c>scheme://user:password@host</c>.</summary>
-    [GeneratedRegex("""(?<prefix>[a-z][a-z0-9+.-]*://[^:/\s@]*:)(?<value>[^@/\s]+)@""", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex UrlSecret();
-
-    public static string? Redact(string? text)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return text;
-        }
-
-        text = KeyValueSecret().Replace(text, "${key}***");
-        return UrlSecret().Replace(text, "${prefix}***@");
-    }
+    /// <summary>Scrubs the secrets a text carries; see <see cref="Redactor.RedactText"/> for what is recognised.</summary>
+    public static string? Redact(string? text) => Redactor.RedactText(text);
 
     /// <summary>The description to report for a result, given the exception it carries, if any.</summary>
     public static string? SafeDescription(string? description, Exception? exception, bool includeExceptionDetails)
@@ -96,10 +79,45 @@ internal static partial class ResultSanitizer
                 break;
             }
 
-            result.Add(new(key ?? string.Empty, SanitizeValue(value, 0)));
+            AddEntry(result, key, value, 0);
         }
 
         return result;
+    }
+
+    private static KeyValuePair<string, object?>[] SanitizePairs(IEnumerable<KeyValuePair<string, object>> pairs, int depth)
+    {
+        var entries = new List<KeyValuePair<string, object?>>();
+        foreach (var (key, item) in pairs)
+        {
+            if (entries.Count == MaxItems)
+            {
+                break;
+            }
+
+            AddEntry(entries, key, item, depth + 1);
+        }
+
+        return entries.ToArray();
+    }
+
+    private static void AddEntry(List<KeyValuePair<string, object?>> entries, string? key, object? value, int depth)
+    {
+        key ??= string.Empty;
+        var safeKey = Redactor.RedactKey(key);
+        if (!ReferenceEquals(safeKey, key))
+        {
+            // Two keys that differed only in their secrets would otherwise become one JSON property written twice.
+            var unique = safeKey;
+            for (var n = 2; entries.Exists(e => e.Key == unique); n++)
+            {
+                unique = string.Create(CultureInfo.InvariantCulture, $"{safeKey} ({n})");
+            }
+
+            safeKey = unique;
+        }
+
+        entries.Add(new(safeKey, Redactor.IsSecretKey(key) ? Redactor.Mask : SanitizeValue(value, depth)));
     }
 
     private static object? SanitizeValue(object? value, int depth)
@@ -145,10 +163,21 @@ internal static partial class ResultSanitizer
                     break;
                 }
 
-                entries.Add(new(Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty, SanitizeValue(entry.Value, depth + 1)));
+                AddEntry(entries, Convert.ToString(entry.Key, CultureInfo.InvariantCulture), entry.Value, depth + 1);
             }
 
             return entries.ToArray();
+        }
+
+        // Pairs that are not an IDictionary (a LINQ query over one) would otherwise print as "[password, hunter2]".
+        if (value is IEnumerable<KeyValuePair<string, object>> pairs)
+        {
+            return SanitizePairs(pairs, depth);
+        }
+
+        if (value is IEnumerable<KeyValuePair<string, string>> texts)
+        {
+            return SanitizePairs(texts.Select(static p => new KeyValuePair<string, object>(p.Key, p.Value)), depth);
         }
 
         if (value is IEnumerable sequence)

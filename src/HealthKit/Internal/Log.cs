@@ -1,3 +1,4 @@
+using HealthKit.Redaction;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
@@ -6,6 +7,12 @@ namespace HealthKit.Internal;
 /// <summary>
 /// HealthKit's log messages. Event IDs and names are a contract: alerts and dashboards match on them.
 /// </summary>
+/// <remarks>
+/// Logs reach places with wider access than the application's responses, so every exception is logged through
+/// <see cref="Redactor.ForLogging"/> and every free-text argument through <see cref="Redactor.RedactText"/>, here, once,
+/// for every caller. Each such message is a private generated method behind a public one that redacts only when the
+/// level is enabled.
+/// </remarks>
 internal static partial class Log
 {
     public static class Events
@@ -41,11 +48,31 @@ internal static partial class Log
 
     [LoggerMessage(EventId = Events.CheckStatusChanged, EventName = "HealthKitCheckStatusChanged",
         Message = "Health check '{Check}' changed from {PreviousStatus} to {Status}: {Description}")]
-    public static partial void CheckStatusChanged(ILogger logger, LogLevel level, Exception? exception, string check, string previousStatus, HealthStatus status, string? description);
+    private static partial void CheckStatusChangedCore(ILogger logger, LogLevel level, Exception? exception, string check, string previousStatus, HealthStatus status, string? description);
+
+    public static void CheckStatusChanged(ILogger logger, LogLevel level, Exception? exception, string check, string previousStatus, HealthStatus status, string? description)
+    {
+        if (logger.IsEnabled(level))
+        {
+#pragma warning disable CA1873 // Guarded by IsEnabled just above; the analyzer does not see that guard.
+            CheckStatusChangedCore(logger, level, Redactor.ForLogging(exception), check, previousStatus, status, Redactor.RedactText(description));
+#pragma warning restore CA1873
+        }
+    }
 
     [LoggerMessage(EventId = Events.CheckFailed, EventName = "HealthKitCheckFailed", Level = LogLevel.Debug,
         Message = "Health check '{Check}' threw and reports {Status}")]
-    public static partial void CheckFailed(ILogger logger, Exception exception, string check, HealthStatus status);
+    private static partial void CheckFailedCore(ILogger logger, Exception exception, string check, HealthStatus status);
+
+    public static void CheckFailed(ILogger logger, Exception exception, string check, HealthStatus status)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+#pragma warning disable CA1873 // Guarded by IsEnabled just above; the analyzer does not see that guard.
+            CheckFailedCore(logger, Redactor.ForLogging(exception), check, status);
+#pragma warning restore CA1873
+        }
+    }
 
     [LoggerMessage(EventId = Events.CheckTimedOut, EventName = "HealthKitCheckTimedOut", Level = LogLevel.Debug,
         Message = "Health check '{Check}' timed out after {ElapsedMilliseconds:0} ms")]
@@ -61,7 +88,15 @@ internal static partial class Log
 
     [LoggerMessage(EventId = Events.BackgroundRunFailed, EventName = "HealthKitBackgroundRunFailed", Level = LogLevel.Error,
         Message = "The background loop of health check '{Check}' failed; it retries after its period")]
-    public static partial void BackgroundRunFailed(ILogger logger, Exception exception, string check);
+    private static partial void BackgroundRunFailedCore(ILogger logger, Exception exception, string check);
+
+    public static void BackgroundRunFailed(ILogger logger, Exception exception, string check)
+    {
+        if (logger.IsEnabled(LogLevel.Error))
+        {
+            BackgroundRunFailedCore(logger, Redactor.ForLogging(exception), check);
+        }
+    }
 
     [LoggerMessage(EventId = Events.ReadinessFailing, EventName = "HealthKitReadinessFailing", Level = LogLevel.Information,
         Message = "The application is stopping: readiness reports Unhealthy \"shutting down\"")]
@@ -77,7 +112,15 @@ internal static partial class Log
 
     [LoggerMessage(EventId = Events.StartupTaskFailed, EventName = "HealthKitStartupTaskFailed", Level = LogLevel.Error,
         Message = "Startup task '{Task}' failed; /health/startup and /health/ready report Unhealthy")]
-    public static partial void StartupTaskFailed(ILogger logger, Exception exception, string task);
+    private static partial void StartupTaskFailedCore(ILogger logger, Exception exception, string task);
+
+    public static void StartupTaskFailed(ILogger logger, Exception exception, string task)
+    {
+        if (logger.IsEnabled(LogLevel.Error))
+        {
+            StartupTaskFailedCore(logger, Redactor.ForLogging(exception), task);
+        }
+    }
 
     [LoggerMessage(EventId = Events.Started, EventName = "HealthKitStarted", Level = LogLevel.Information,
         Message = "Startup complete: {TaskCount} startup tasks finished in {ElapsedMilliseconds:0} ms; readiness may now pass")]
