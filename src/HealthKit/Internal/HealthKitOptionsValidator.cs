@@ -10,7 +10,10 @@ namespace HealthKit.Internal;
 internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOptions, IHostEnvironment? environment = null)
     : IValidateOptions<HealthKitOptions>
 {
-    /// <summary>How much a background wait is lengthened or shortened at random, as a fraction of the period.</summary>
+    /// <summary>
+    /// How much the background runner lengthens or shortens a wait at random, as a fraction of the period; the
+    /// <see cref="MaxPeriod"/> cap must leave room for it below <see cref="TimerLimit"/>.
+    /// </summary>
     internal const double PeriodJitter = 0.1;
 
     /// <summary>Beyond this many failures in a row, damping no longer describes a flapping dependency.</summary>
