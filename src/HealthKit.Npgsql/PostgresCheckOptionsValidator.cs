@@ -9,6 +9,9 @@ namespace HealthKit.Npgsql;
 /// <remarks>No message repeats a connection string: it may hold a password.</remarks>
 internal sealed class PostgresCheckOptionsValidator(IServiceProvider services) : IValidateOptions<PostgresCheckOptions>
 {
+    /// <summary>The longest endpoint deadline HealthKit accepts; no check can run longer.</summary>
+    private static readonly TimeSpan MaxDegradedThreshold = TimeSpan.FromMinutes(10);
+
     public ValidateOptionsResult Validate(string? name, PostgresCheckOptions options)
     {
         var key = PostgresHealthChecksBuilderExtensions.CheckKey(name ?? Options.DefaultName);
@@ -56,9 +59,10 @@ internal sealed class PostgresCheckOptionsValidator(IServiceProvider services) :
             errors.Add($"{key}:{nameof(options.Query)} must not be empty.");
         }
 
-        if (options.DegradedThreshold <= TimeSpan.Zero)
+        // A round trip longer than the longest endpoint deadline is never measured, so a higher threshold never fires.
+        if (options.DegradedThreshold <= TimeSpan.Zero || options.DegradedThreshold > MaxDegradedThreshold)
         {
-            errors.Add($"{key}:{nameof(options.DegradedThreshold)} must be greater than zero (was {options.DegradedThreshold}).");
+            errors.Add($"{key}:{nameof(options.DegradedThreshold)} must be greater than zero and at most {MaxDegradedThreshold} (was {options.DegradedThreshold}).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

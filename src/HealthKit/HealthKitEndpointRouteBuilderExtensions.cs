@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using HealthKit.Endpoints;
 using HealthKit.Engine;
 using HealthKit.Internal;
@@ -29,7 +31,10 @@ public static class HealthKitEndpointRouteBuilderExtensions
     /// A convention builder for all of HealthKit's endpoints, so <c>RequireHost</c>, <c>RequireAuthorization</c> and
     /// the like apply to every one of them.
     /// </returns>
-    /// <exception cref="InvalidOperationException"><c>AddHealthKit</c> was not called, or the options are invalid.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// <c>AddHealthKit</c> was not called, the options are invalid, or HealthKit is already mapped at the same prefix on
+    /// the same route builder (mapping it at two different prefixes is fine).
+    /// </exception>
     public static IEndpointConventionBuilder MapHealthKit(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -41,16 +46,24 @@ public static class HealthKitEndpointRouteBuilderExtensions
     /// <see cref="HealthKitOptions.PathPrefix"/>.
     /// </summary>
     /// <param name="endpoints">The endpoint route builder, usually the <c>WebApplication</c>.</param>
-    /// <param name="pathPrefix">The path prefix, such as <c>/healthz</c>; it must start with <c>/</c>.</param>
+    /// <param name="pathPrefix">
+    /// The path prefix, such as <c>/healthz</c>. It must start with <c>/</c> and follow the rules of
+    /// <see cref="HealthKitOptions.PathPrefix"/>: no empty segment, no trailing <c>/</c>, no <c>?</c>, <c>#</c>, braces
+    /// or whitespace.
+    /// </param>
     /// <returns>A convention builder for all of HealthKit's endpoints.</returns>
-    /// <exception cref="InvalidOperationException"><c>AddHealthKit</c> was not called, or the options are invalid.</exception>
+    /// <exception cref="ArgumentException"><paramref name="pathPrefix"/> breaks one of those rules.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// <c>AddHealthKit</c> was not called, the options are invalid, or HealthKit is already mapped at the same prefix on
+    /// the same route builder (mapping it at two different prefixes is fine).
+    /// </exception>
     public static IEndpointConventionBuilder MapHealthKit(this IEndpointRouteBuilder endpoints, string pathPrefix)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentException.ThrowIfNullOrWhiteSpace(pathPrefix);
-        if (!HealthKitOptionsValidator.IsValidPathPrefix(pathPrefix))
+        if (HealthKitOptionsValidator.PathPrefixProblem(pathPrefix) is { } problem)
         {
-            throw new ArgumentException($"The path prefix '{pathPrefix}' must start with '/' and contain no '?', '#', '{{' or whitespace.", nameof(pathPrefix));
+            throw new ArgumentException($"The path prefix '{pathPrefix}' {problem}.", nameof(pathPrefix));
         }
 
         return MapCore(endpoints, pathPrefix);
@@ -59,7 +72,7 @@ public static class HealthKitEndpointRouteBuilderExtensions
     private static RouteGroupBuilder MapCore(IEndpointRouteBuilder endpoints, string? pathPrefix)
     {
         var services = endpoints.ServiceProvider;
-        if (services.GetService<HealthKitMarkerService>() is null)
+        if (services.GetService<HealthKitMarkerService>() is not { } marker)
         {
             throw new InvalidOperationException(
                 "Unable to find the required services. Call 'builder.Services.AddHealthKit()' in Program.cs before calling 'app.MapHealthKit()'.");
@@ -71,7 +84,15 @@ public static class HealthKitEndpointRouteBuilderExtensions
         var fullDetails = options.FullDetailsInDevelopment && services.GetService<IHostEnvironment>()?.IsDevelopment() == true;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("HealthKit.Endpoints");
 
-        var group = endpoints.MapGroup(pathPrefix ?? options.PathPrefix);
+        var prefix = pathPrefix ?? options.PathPrefix;
+        var origin = $"'{prefix}' ({(pathPrefix is null ? $"from {HealthKitOptions.SectionName}:{nameof(HealthKitOptions.PathPrefix)}" : "passed to MapHealthKit")}{CallSite()})";
+        if (marker.TryAddMapping(endpoints.DataSources, prefix, origin) is { } first)
+        {
+            throw new InvalidOperationException(
+                $"HealthKit is already mapped at {first}. Mapping it again at '{prefix}' would give two endpoints the same route, and every request to them would fail with 500 (AmbiguousMatchException). Remove one of the MapHealthKit calls, or map the second at another prefix: MapHealthKit(\"/other\").");
+        }
+
+        var group = endpoints.MapGroup(prefix);
         foreach (var endpoint in options.Endpoints.All)
         {
             if (!endpoint.Enabled)
@@ -96,6 +117,24 @@ public static class HealthKitEndpointRouteBuilderExtensions
 
         group.ExcludeFromDescription();
         return group;
+    }
+
+    /// <summary>The application code that called MapHealthKit, as ", mapped by Program.Main in Program.cs:line 12".</summary>
+    private static string CallSite()
+    {
+        var own = typeof(HealthKitEndpointRouteBuilderExtensions).Assembly;
+        foreach (var frame in new StackTrace(skipFrames: 1, fNeedFileInfo: true).GetFrames())
+        {
+            if (frame.GetMethod() is { DeclaringType: { } type } method && type.Assembly != own)
+            {
+                var file = frame.GetFileName() is { } path
+                    ? string.Create(CultureInfo.InvariantCulture, $" in {Path.GetFileName(path)}:line {frame.GetFileLineNumber()}")
+                    : string.Empty;
+                return $", mapped by {type.FullName}.{method.Name}{file}";
+            }
+        }
+
+        return string.Empty;
     }
 
     private static IAuthorizationService? ResolveDetailsPolicy(IServiceProvider services, HealthKitOptions options)

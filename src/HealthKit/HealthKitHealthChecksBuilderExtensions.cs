@@ -40,6 +40,35 @@ public static class HealthKitHealthChecksBuilderExtensions
     }
 
     /// <summary>
+    /// Allows keys under <c>HealthKit:Checks:&lt;name&gt;</c> that HealthKit does not read itself, because other code
+    /// reads them. Any other unknown key in that section stops the application at startup.
+    /// </summary>
+    /// <param name="builder">The health checks builder.</param>
+    /// <param name="name">The check's name.</param>
+    /// <param name="keys">
+    /// Keys directly below the check's section, such as <c>ConnectionString</c>; everything below an allowed key is
+    /// allowed too, and none of it is checked.
+    /// </param>
+    /// <returns>The same builder, for chaining.</returns>
+    /// <exception cref="ArgumentException">A key is empty or contains <c>:</c>.</exception>
+    public static IHealthChecksBuilder AllowConfigurationKeys(this IHealthChecksBuilder builder, string name, params string[] keys)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(keys);
+        foreach (var key in keys)
+        {
+            if (string.IsNullOrWhiteSpace(key) || key.Contains(':', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"'{key}' is not a key directly below HealthKit:Checks:{name}; give the first segment only, such as 'ConnectionString'.", nameof(keys));
+            }
+        }
+
+        ConfigurationBinding.AllowKeys(builder.Services, name, [.. keys]);
+        return builder;
+    }
+
+    /// <summary>
     /// Registers a check whose options are bound from <c>HealthKit:Checks:&lt;name&gt;</c>, then changed by
     /// <paramref name="configure"/>, then validated by any <see cref="IValidateOptions{TOptions}"/> registered for
     /// <typeparamref name="TOptions"/> when the check is first resolved, which happens at startup.
@@ -64,6 +93,7 @@ public static class HealthKitHealthChecksBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(factory);
 
+        ConfigurationBinding.AddCheckOptions<TOptions>(builder.Services, name);
         var optionsBuilder = builder.Services.AddOptions<TOptions>(name);
         optionsBuilder.Configure<IServiceProvider>((options, services) =>
             ConfigurationBinding.BindCheck(services, name, options));

@@ -18,6 +18,11 @@ public sealed class PostgresCheckOptionsValidatorTests
         { "HealthKit:Checks:postgres:ConnectionStringName", "Orders", "Set only one of HealthKit:Checks:postgres:ConnectionString, HealthKit:Checks:postgres:ConnectionStringName" },
         { "HealthKit:Checks:postgres:ConnectionString", $"Hots=127.0.0.1;Password={Password}", "HealthKit:Checks:postgres:ConnectionString is not a valid Npgsql connection string" },
         { "HealthKit:Checks:postgres:ConnectionString", $"Username=app;Password={Password}", "HealthKit:Checks:postgres:ConnectionString names no Host." },
+        { "HealthKit:Checks:postgres:DegradedThreshold", "00:10:01", "HealthKit:Checks:postgres:DegradedThreshold must be greater than zero and at most 00:10:00" },
+        { "HealthKit:Checks:postgres:RequirePrimray", "true", "HealthKit:Checks:postgres:RequirePrimray is not a HealthKit setting; did you mean 'RequirePrimary'" },
+        { "HealthKit:Checks:postgres:RequirePrimary", "yes", "HealthKit:Checks:postgres:RequirePrimary ('yes') is not valid; write true or false" },
+        { "HealthKit:Checks:postgres:Timeout", "0.7s", "HealthKit:Checks:postgres:Timeout ('0.7s') is not valid" },
+        { "HealthKit:Checks:postgres:ConectionString", Valid, "HealthKit:Checks:postgres:ConectionString is not a HealthKit setting; did you mean 'ConnectionString'" },
     };
 
     [Theory]

@@ -6,6 +6,8 @@ namespace HealthKit.Database;
 /// <summary>Validates <see cref="DatabaseCheckOptions"/>; every message names the configuration key to fix.</summary>
 internal sealed class DatabaseCheckOptionsValidator : IValidateOptions<DatabaseCheckOptions>
 {
+    private static readonly TimeSpan MaxDegradedThreshold = HealthKitOptionsValidator.MaxDeadline;
+
     public ValidateOptionsResult Validate(string? name, DatabaseCheckOptions options)
     {
         var key = ConfigurationBinding.CheckKey(name ?? Options.DefaultName);
@@ -15,9 +17,10 @@ internal sealed class DatabaseCheckOptionsValidator : IValidateOptions<DatabaseC
             errors.Add($"{key}:{nameof(options.Query)} must not be empty.");
         }
 
-        if (options.DegradedThreshold <= TimeSpan.Zero)
+        // A round trip longer than the longest endpoint deadline is never measured, so a higher threshold never fires.
+        if (options.DegradedThreshold <= TimeSpan.Zero || options.DegradedThreshold > MaxDegradedThreshold)
         {
-            errors.Add($"{key}:{nameof(options.DegradedThreshold)} must be greater than zero (was {options.DegradedThreshold}).");
+            errors.Add($"{key}:{nameof(options.DegradedThreshold)} must be greater than zero and at most {MaxDegradedThreshold} (was {options.DegradedThreshold}).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -1,18 +1,60 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace HealthKit.Internal;
 
-/// <summary>Binds HealthKit's configuration sections when the application has an <see cref="IConfiguration"/>.</summary>
+/// <summary>
+/// Binds HealthKit's configuration sections when the application has an <see cref="IConfiguration"/>, after checking
+/// every key and value in them (see <see cref="ConfigurationWalker"/>).
+/// </summary>
 internal static class ConfigurationBinding
 {
     internal const string ChecksSection = HealthKitOptions.SectionName + ":Checks";
 
     internal static string CheckKey(string name) => ChecksSection + ":" + name;
 
-    internal static void BindRoot(IServiceProvider services, HealthKitOptions options) =>
-        services.GetService<IConfiguration>()?.GetSection(HealthKitOptions.SectionName).Bind(options);
+    /// <summary>Records that <typeparamref name="TOptions"/> is bound from the check's section, so its keys are known.</summary>
+    internal static void AddCheckOptions<TOptions>(IServiceCollection services, string name) =>
+        services.AddSingleton(new CheckConfigurationDescriptor(name, typeof(TOptions), []));
 
-    internal static void BindCheck(IServiceProvider services, string name, object options) =>
-        services.GetService<IConfiguration>()?.GetSection(CheckKey(name)).Bind(options);
+    /// <summary>Records keys that other code reads from the check's section, so that they are not reported as unknown.</summary>
+    internal static void AllowKeys(IServiceCollection services, string name, IReadOnlyList<string> keys) =>
+        services.AddSingleton(new CheckConfigurationDescriptor(name, null, keys));
+
+    /// <exception cref="OptionsValidationException">A key under <c>HealthKit</c> is unknown, or a value does not convert.</exception>
+    internal static void BindRoot(IServiceProvider services, HealthKitOptions options)
+    {
+        if (services.GetService<IConfiguration>() is not { } configuration)
+        {
+            return;
+        }
+
+        var errors = ConfigurationWalker.ValidateRoot(configuration, services.GetServices<CheckConfigurationDescriptor>());
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(HealthKitOptions), errors);
+        }
+
+        configuration.GetSection(HealthKitOptions.SectionName).Bind(options);
+    }
+
+    /// <exception cref="OptionsValidationException">A key under the check's section is unknown, or a value does not convert.</exception>
+    internal static void BindCheck(IServiceProvider services, string name, object options)
+    {
+        if (services.GetService<IConfiguration>() is not { } configuration)
+        {
+            return;
+        }
+
+        // Usually HealthKitOptions is bound first and has already stopped startup; checking again here covers a check
+        // added without AddHealthKit, and an application that resolves the check's options first.
+        var errors = ConfigurationWalker.ValidateCheck(configuration, name, services.GetServices<CheckConfigurationDescriptor>());
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(name, options.GetType(), errors);
+        }
+
+        configuration.GetSection(CheckKey(name)).Bind(options);
+    }
 }

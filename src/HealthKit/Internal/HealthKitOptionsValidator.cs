@@ -1,5 +1,6 @@
 using System.Globalization;
 using HealthKit.Lifecycle;
+using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -9,16 +10,41 @@ namespace HealthKit.Internal;
 internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOptions, IHostEnvironment? environment = null)
     : IValidateOptions<HealthKitOptions>
 {
+    /// <summary>
+    /// How much the background runner lengthens or shortens a wait at random, as a fraction of the period; the
+    /// <see cref="MaxPeriod"/> cap must leave room for it below <see cref="TimerLimit"/>.
+    /// </summary>
+    internal const double PeriodJitter = 0.1;
+
+    /// <summary>Beyond this many failures in a row, damping no longer describes a flapping dependency.</summary>
+    internal const int MaxUnhealthyAfterFailures = 1000;
+
+    internal static readonly TimeSpan MaxDeadline = TimeSpan.FromMinutes(10);
+    internal static readonly TimeSpan MinPeriod = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// The longest background period. A timer cannot wait longer than <see cref="TimerLimit"/>, and the jitter lengthens
+    /// a wait by up to 10%; a day keeps far below that and is longer than any health check should wait between runs.
+    /// </summary>
+    internal static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(1);
+
+    /// <summary>The longest due time of a .NET timer, and so of <c>Task.Delay</c> and <c>CancelAfter</c>: about 49.7 days.</summary>
+    internal static readonly TimeSpan TimerLimit = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    /// <summary>The longest reuse of a result, and the longest failing time before Unhealthy.</summary>
+    internal static readonly TimeSpan MaxCacheTtl = TimeSpan.FromDays(1);
+
+    internal static readonly TimeSpan MaxDrainDelay = TimeSpan.FromMinutes(10);
+
     private const string Root = HealthKitOptions.SectionName;
-    private static readonly TimeSpan MaxDeadline = TimeSpan.FromMinutes(10);
 
     public ValidateOptionsResult Validate(string? name, HealthKitOptions options)
     {
         var errors = new List<string>();
 
-        if (!IsValidPathPrefix(options.PathPrefix))
+        if (PathPrefixProblem(options.PathPrefix) is { } prefixProblem)
         {
-            errors.Add($"{Root}:{nameof(HealthKitOptions.PathPrefix)} must start with '/' and contain no '?', '#', '{{' or whitespace (was '{options.PathPrefix}').");
+            errors.Add($"{Root}:{nameof(HealthKitOptions.PathPrefix)} ('{options.PathPrefix}') {prefixProblem}.");
         }
 
         if (!Enum.IsDefined(options.AuthorizedDetailLevel))
@@ -37,9 +63,9 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
             }
 
             var path = (endpoint.Path ?? string.Empty).Trim('/');
-            if (path.AsSpan().IndexOfAny("?#{}") >= 0 || path.Any(char.IsWhiteSpace))
+            if (EndpointPathProblem(endpoint.Path) is { } pathProblem)
             {
-                errors.Add($"{key}:{nameof(HealthEndpointOptions.Path)} must be a plain path segment without '?', '#', braces or whitespace (was '{endpoint.Path}').");
+                errors.Add($"{key}:{nameof(HealthEndpointOptions.Path)} ('{endpoint.Path}') {pathProblem}.");
             }
             else if (paths.TryGetValue(path, out var other))
             {
@@ -85,8 +111,70 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    internal static bool IsValidPathPrefix(string? prefix) =>
-        !string.IsNullOrEmpty(prefix) && prefix[0] == '/' && prefix.AsSpan().IndexOfAny("?#{}") < 0 && !prefix.Any(char.IsWhiteSpace);
+    /// <summary>Why <paramref name="prefix"/> cannot be a path prefix, or <see langword="null"/> if it can.</summary>
+    internal static string? PathPrefixProblem(string? prefix)
+    {
+        if (string.IsNullOrEmpty(prefix) || prefix[0] != '/')
+        {
+            return "must start with '/', such as '/health'";
+        }
+
+        if (prefix.Length > 1 && prefix[^1] == '/')
+        {
+            return "must not end with '/': that is an empty last segment; write it without the trailing '/'";
+        }
+
+        return SegmentsProblem(prefix);
+    }
+
+    /// <summary>Why <paramref name="path"/> cannot be an endpoint's path below the prefix, or <see langword="null"/> if it can.</summary>
+    internal static string? EndpointPathProblem(string? path)
+    {
+        var trimmed = path ?? string.Empty;
+        if (trimmed.Contains("//", StringComparison.Ordinal))
+        {
+            return SegmentsProblem(trimmed);
+        }
+
+        // One leading or trailing '/' is forgiven: "/live" and "live/" both mean "live" below the prefix.
+        trimmed = trimmed.StartsWith('/') ? trimmed[1..] : trimmed;
+        trimmed = trimmed.EndsWith('/') ? trimmed[..^1] : trimmed;
+        return trimmed.Length == 0 ? null : SegmentsProblem("/" + trimmed);
+    }
+
+    private static string? SegmentsProblem(string path)
+    {
+        if (path.Contains("//", StringComparison.Ordinal))
+        {
+            return "has an empty segment ('//'); separate segments with a single '/'";
+        }
+
+        if (path.AsSpan().IndexOfAny('?', '#') >= 0)
+        {
+            return "must not contain '?' or '#': they start a query string or a fragment, which are not part of a path";
+        }
+
+        if (path.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            return "must not contain '{' or '}': they would make it a route parameter";
+        }
+
+        if (path.Any(char.IsWhiteSpace))
+        {
+            return "must not contain whitespace";
+        }
+
+        try
+        {
+            // Anything else routing refuses would otherwise surface as a RoutePatternException that names no key.
+            _ = RoutePatternFactory.Parse(path);
+            return null;
+        }
+        catch (RoutePatternException ex)
+        {
+            return $"is not a valid route: {ex.Message}";
+        }
+    }
 
     private static void ValidatePolicy(List<string> errors, string key, HealthCheckPolicy policy, TimeSpan longestDeadline, bool isDefaults)
     {
@@ -99,9 +187,9 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
 
         if (policy.Timeout is { } timeout)
         {
-            if (timeout <= TimeSpan.Zero)
+            if (timeout <= TimeSpan.Zero || timeout > MaxDeadline)
             {
-                errors.Add($"{key}:{nameof(HealthCheckPolicy.Timeout)} must be greater than zero (was {timeout}).");
+                errors.Add($"{key}:{nameof(HealthCheckPolicy.Timeout)} must be greater than zero and at most {MaxDeadline} (was {timeout}).");
             }
             else if (longestDeadline > TimeSpan.Zero && timeout > longestDeadline)
             {
@@ -109,27 +197,28 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
             }
         }
 
-        NotNegative(errors, key, nameof(HealthCheckPolicy.CacheTtl), policy.CacheTtl);
-        NotNegative(errors, key, nameof(HealthCheckPolicy.FailureCacheTtl), policy.FailureCacheTtl);
+        CheckTtl(errors, key, nameof(HealthCheckPolicy.CacheTtl), policy.CacheTtl);
+        CheckTtl(errors, key, nameof(HealthCheckPolicy.FailureCacheTtl), policy.FailureCacheTtl);
 
         if (policy.Mode is { } mode && !Enum.IsDefined(mode))
         {
             errors.Add($"{key}:{nameof(HealthCheckPolicy.Mode)} must be OnDemand or Background.");
         }
 
-        if (policy.Period is { } period && period < TimeSpan.FromMilliseconds(100))
+        // Comparing before any arithmetic: a huge period times the jitter would overflow TimeSpan here, as in the runner.
+        if (policy.Period is { } period && (period < MinPeriod || period > MaxPeriod))
         {
-            errors.Add($"{key}:{nameof(HealthCheckPolicy.Period)} must be at least 100 ms (was {period}).");
+            errors.Add($"{key}:{nameof(HealthCheckPolicy.Period)} must be between {MinPeriod.ToString(@"hh\:mm\:ss\.fff", CultureInfo.InvariantCulture)} and {MaxPeriod} (was {period}).");
         }
 
-        if (policy.UnhealthyAfterFailures is { } failures && failures < 1)
+        if (policy.UnhealthyAfterFailures is { } failures && failures is < 1 or > MaxUnhealthyAfterFailures)
         {
-            errors.Add($"{key}:{nameof(HealthCheckPolicy.UnhealthyAfterFailures)} must be at least 1 (was {failures.ToString(CultureInfo.InvariantCulture)}).");
+            errors.Add($"{key}:{nameof(HealthCheckPolicy.UnhealthyAfterFailures)} must be between 1 and {MaxUnhealthyAfterFailures.ToString(CultureInfo.InvariantCulture)} (was {failures.ToString(CultureInfo.InvariantCulture)}).");
         }
 
-        if (policy.UnhealthyAfterDuration is { } duration && duration <= TimeSpan.Zero)
+        if (policy.UnhealthyAfterDuration is { } duration && (duration <= TimeSpan.Zero || duration > MaxCacheTtl))
         {
-            errors.Add($"{key}:{nameof(HealthCheckPolicy.UnhealthyAfterDuration)} must be greater than zero (was {duration}).");
+            errors.Add($"{key}:{nameof(HealthCheckPolicy.UnhealthyAfterDuration)} must be greater than zero and at most {MaxCacheTtl} (was {duration}).");
         }
     }
 
@@ -141,9 +230,9 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
             errors.Add($"{Key}:{nameof(lifecycle.StartupTimeout)} must be greater than zero and at most {HealthKitLifecycleOptions.MaxStartupTimeout} (was {lifecycle.StartupTimeout}).");
         }
 
-        if (lifecycle.DrainDelay < TimeSpan.Zero)
+        if (lifecycle.DrainDelay < TimeSpan.Zero || lifecycle.DrainDelay > MaxDrainDelay)
         {
-            errors.Add($"{Key}:{nameof(lifecycle.DrainDelay)} must not be negative (was {lifecycle.DrainDelay}).");
+            errors.Add($"{Key}:{nameof(lifecycle.DrainDelay)} must be between 00:00:00 and {MaxDrainDelay} (was {lifecycle.DrainDelay}).");
             return;
         }
 
@@ -174,11 +263,15 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         }
     }
 
-    private static void NotNegative(List<string> errors, string key, string property, TimeSpan? value)
+    private static void CheckTtl(List<string> errors, string key, string property, TimeSpan? value)
     {
         if (value < TimeSpan.Zero)
         {
             errors.Add($"{key}:{property} must not be negative (was {value}); use 00:00:00 to turn caching off.");
+        }
+        else if (value > MaxCacheTtl)
+        {
+            errors.Add($"{key}:{property} must be at most {MaxCacheTtl} (was {value}); a result reused longer says nothing about the present.");
         }
     }
 

@@ -6,14 +6,21 @@ namespace HealthKit.Latency;
 /// <summary>Validates <see cref="ResponseLatencyCheckOptions"/>; every message names the configuration key to fix.</summary>
 internal sealed class ResponseLatencyCheckOptionsValidator : IValidateOptions<ResponseLatencyCheckOptions>
 {
+    /// <summary>
+    /// The highest percentile limit: the histogram measures up to 2^<see cref="LatencyRecorder.MaxExponent"/> µs (about
+    /// 134 s) and counts anything longer there, so a higher limit could never be crossed.
+    /// </summary>
+    internal static readonly TimeSpan MaxLimit = TimeSpan.FromMinutes(2);
+
     public ValidateOptionsResult Validate(string? name, ResponseLatencyCheckOptions options)
     {
         var key = ConfigurationBinding.CheckKey(name ?? Options.DefaultName);
         var errors = new List<string>();
 
-        if (options.Window < TimeSpan.FromSeconds(1) || options.Window > TimeSpan.FromHours(1))
+        // The window is kept as one histogram per second, so a fraction of a second would silently be rounded up.
+        if (options.Window < TimeSpan.FromSeconds(1) || options.Window > TimeSpan.FromHours(1) || options.Window.Ticks % TimeSpan.TicksPerSecond != 0)
         {
-            errors.Add($"{key}:{nameof(options.Window)} must be between 00:00:01 and 01:00:00 (was {options.Window}).");
+            errors.Add($"{key}:{nameof(options.Window)} must be a whole number of seconds between 00:00:01 and 01:00:00 (was {options.Window}).");
         }
 
         if (options.MinimumSamples < 1)
@@ -23,14 +30,14 @@ internal sealed class ResponseLatencyCheckOptionsValidator : IValidateOptions<Re
 
         foreach (var (percentile, degraded, unhealthy) in Pairs(options))
         {
-            if (degraded <= TimeSpan.Zero)
+            if (degraded <= TimeSpan.Zero || degraded > MaxLimit)
             {
-                errors.Add($"{key}:{nameof(options.Degraded)}:{percentile} must be greater than zero (was {degraded}).");
+                errors.Add($"{key}:{nameof(options.Degraded)}:{percentile} must be greater than zero and at most {MaxLimit} (was {degraded}).");
             }
 
-            if (unhealthy <= TimeSpan.Zero)
+            if (unhealthy <= TimeSpan.Zero || unhealthy > MaxLimit)
             {
-                errors.Add($"{key}:{nameof(options.Unhealthy)}:{percentile} must be greater than zero (was {unhealthy}).");
+                errors.Add($"{key}:{nameof(options.Unhealthy)}:{percentile} must be greater than zero and at most {MaxLimit} (was {unhealthy}).");
             }
 
             if (degraded > unhealthy)

@@ -34,6 +34,28 @@ public sealed class StartupValidationTests
         { "HealthKit:Checks:database:DegradedThreshold", "-00:00:01", "HealthKit:Checks:database:DegradedThreshold" },
         { "HealthKit:Endpoints:Ready:DetailLevel", "Everything", "HealthKit:Endpoints:Ready:DetailLevel" },
         { "HealthKit:Endpoints:Ready:Deadline", "soon", "HealthKit:Endpoints:Ready:Deadline" },
+        { "HealthKit:Checks:database:Timout", "00:00:00.500", "HealthKit:Checks:database:Timout is not a HealthKit setting; did you mean 'Timeout'" },
+        { "HealthKit:Checks:database:DegradedTreshold", "00:00:00.100", "did you mean 'DegradedThreshold'" },
+        { "HealthKit:Checks:database:Qurey", "SELECT 2", "did you mean 'Query'" },
+        { "HealthKit:Endpoints:Ready:Deadlin", "00:00:00.500", "HealthKit:Endpoints:Ready:Deadlin" },
+        { "HealthKit:Checks:database:Timeout", "0.7s", "HealthKit:Checks:database:Timeout ('0.7s') is not valid; write a duration such as 00:00:00.700" },
+        { "HealthKit:Checks:self:Timeout", "abc", "HealthKit:Checks:self:Timeout ('abc')" },
+        { "HealthKit:Checks:disk:Degraded:MinimumFreePercent", "ten", "HealthKit:Checks:disk:Degraded:MinimumFreePercent ('ten')" },
+        { "HealthKit:Checks:disk:Paths", "/data", "HealthKit:Checks:disk:Paths is a list" },
+        { "HealthKit:Checks:self:Period", "60.00:00:00", "HealthKit:Checks:self:Period must be between 00:00:00.100 and 1.00:00:00" },
+        { "HealthKit:Defaults:Period", "1.00:00:00.001", "HealthKit:Defaults:Period" },
+        { "HealthKit:Defaults:CacheTtl", "2.00:00:00", "HealthKit:Defaults:CacheTtl must be at most 1.00:00:00" },
+        { "HealthKit:Checks:disk:FailureCacheTtl", "2.00:00:00", "HealthKit:Checks:disk:FailureCacheTtl" },
+        { "HealthKit:Checks:disk:UnhealthyAfterFailures", "1001", "HealthKit:Checks:disk:UnhealthyAfterFailures must be between 1 and 1000" },
+        { "HealthKit:Checks:disk:UnhealthyAfterDuration", "1.00:00:01", "HealthKit:Checks:disk:UnhealthyAfterDuration" },
+        { "HealthKit:Checks:latency:Window", "00:00:01.500", "HealthKit:Checks:latency:Window must be a whole number of seconds" },
+        { "HealthKit:Checks:latency:Unhealthy:P99", "00:02:01", "HealthKit:Checks:latency:Unhealthy:P99 must be greater than zero and at most 00:02:00" },
+        { "HealthKit:Checks:database:DegradedThreshold", "00:10:01", "HealthKit:Checks:database:DegradedThreshold" },
+        { "HealthKit:PathPrefix", "//x", "HealthKit:PathPrefix ('//x') has an empty segment" },
+        { "HealthKit:PathPrefix", "/health//x", "HealthKit:PathPrefix" },
+        { "HealthKit:PathPrefix", "/health/", "HealthKit:PathPrefix ('/health/') must not end with '/'" },
+        { "HealthKit:Endpoints:Live:Path", "a//b", "HealthKit:Endpoints:Live:Path ('a//b') has an empty segment" },
+        { "HealthKit:Endpoints:Ready:Path", "//", "HealthKit:Endpoints:Ready:Path ('//') has an empty segment" },
     };
 
     [Theory]
@@ -56,6 +78,57 @@ public sealed class StartupValidationTests
         });
 
         Assert.Equal(200, (await host.GetAsync("/health/live")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AddHealthKitCheck_OwnOptions_AreKnownKeysUnderTheirCheck()
+    {
+        await using var host = await StartWithQueue(new Dictionary<string, string?>
+        {
+            ["HealthKit:Checks:queue:MaxBacklog"] = "500",
+            ["HealthKit:Checks:queue:Timeout"] = "00:00:00.300",
+        });
+        Assert.Equal(500, host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<QueueOptions>>().Get("queue").MaxBacklog);
+
+        var misspelt = await Assert.ThrowsAnyAsync<Exception>(() => StartWithQueue(new Dictionary<string, string?> { ["HealthKit:Checks:queue:MaxBaklog"] = "500" }));
+        Assert.Contains("HealthKit:Checks:queue:MaxBaklog is not a HealthKit setting; did you mean 'MaxBacklog'", misspelt.Message, StringComparison.Ordinal);
+
+        var mistyped = await Assert.ThrowsAnyAsync<Exception>(() => StartWithQueue(new Dictionary<string, string?> { ["HealthKit:Checks:queue:MaxBacklog"] = "lots" }));
+        Assert.Contains("HealthKit:Checks:queue:MaxBacklog ('lots') is not valid; write a whole number", mistyped.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AllowConfigurationKeys_KeyReadByOtherCode_Starts()
+    {
+        var configuration = new Dictionary<string, string?>
+        {
+            ["HealthKit:Checks:cache:Endpoint"] = "localhost:6379",
+            ["HealthKit:Checks:cache:Endpoint:Retries"] = "3",
+            ["HealthKit:Checks:cache:Timeout"] = "00:00:00.300",
+        };
+
+        await using var host = await TestHost.StartAsync(
+            b => b.Services.AddHealthKit()
+                .AddCheck("cache", () => HealthCheckResult.Healthy())
+                .AllowConfigurationKeys("cache", "Endpoint"),
+            configuration: configuration);
+        Assert.Equal(200, (await host.GetAsync("/health/checks/cache")).StatusCode);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => TestHost.StartAsync(
+            b => b.Services.AddHealthKit().AddCheck("cache", () => HealthCheckResult.Healthy()),
+            configuration: configuration));
+        Assert.Contains("HealthKit:Checks:cache:Endpoint is not a HealthKit setting", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AllowConfigurationKeys(\"cache\", \"Endpoint\")", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("Endpoint:Host")]
+    public void AllowConfigurationKeys_KeyThatIsNotASingleSegment_Throws(string key)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+
+        Assert.Throws<ArgumentException>(() => builder.Services.AddHealthKit().AllowConfigurationKeys("cache", key));
     }
 
     [Fact]
@@ -121,6 +194,21 @@ public sealed class StartupValidationTests
         var app = builder.Build();
 
         Assert.Throws<ArgumentException>(() => app.MapHealthKit("healthz"));
+    }
+
+    private static Task<TestHost> StartWithQueue(IDictionary<string, string?> configuration) =>
+        TestHost.StartAsync(
+            b => b.Services.AddHealthKit().AddHealthKitCheck<QueueOptions>("queue", null, (_, _) => new CountingCheck()),
+            configuration: configuration);
+
+    private sealed class QueueOptions : HealthKitCheckOptions
+    {
+        public QueueOptions()
+            : base(HealthKitTags.Ready)
+        {
+        }
+
+        public int MaxBacklog { get; set; } = 1000;
     }
 
     private static Task<TestHost> StartSampleLike(IDictionary<string, string?> configuration) =>

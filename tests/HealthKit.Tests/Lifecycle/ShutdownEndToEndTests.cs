@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using HealthKit.Tests.Infrastructure;
 
 namespace HealthKit.Tests.Lifecycle;
 
@@ -14,9 +15,7 @@ public sealed partial class ShutdownEndToEndTests : IDisposable
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
 
-    private readonly string _database = Path.Combine(Path.GetTempPath(), $"healthkit-e2e-{Guid.NewGuid():N}.db");
-    private readonly ConcurrentQueue<string> _output = new();
-    private Process? _process;
+    private SampleProcess? _sample;
 
     [Fact]
     public async Task Sigterm_FailsReadinessAtOnce_ServesEveryRequestDuringTheDrain_ThenExitsZero()
@@ -24,7 +23,10 @@ public sealed partial class ShutdownEndToEndTests : IDisposable
         Assert.True(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "this test sends SIGTERM");
         var port = FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
-        _process = StartSample(port);
+        _sample = SampleProcess.Start(
+            new Dictionary<string, string> { ["HealthKit__Lifecycle__DrainDelay"] = Drain.ToString("c") },
+            $"http://127.0.0.1:{port}");
+        var process = _sample.Process;
         using var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };
 
         await WaitUntilReady(client);
@@ -35,13 +37,13 @@ public sealed partial class ShutdownEndToEndTests : IDisposable
         Task<int>? inFlight = null;
 
         // Poll readiness and an ordinary endpoint together, bounded in count and time.
-        for (var i = 0; i < 200 && !_process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(20); i++)
+        for (var i = 0; i < 200 && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(20); i++)
         {
             var sent = clock.Elapsed;
             var polls = new[] { Send(client, "/health/ready"), Send(client, "/todos") };
             if (i == 10)
             {
-                SendSigterm(_process.Id);
+                SendSigterm(process.Id);
                 sigterm = clock.Elapsed;
             }
 
@@ -58,10 +60,10 @@ public sealed partial class ShutdownEndToEndTests : IDisposable
         }
 
         Assert.NotNull(sigterm);
-        var exited = await WaitForExit(_process, sigterm.Value + Drain + Grace - clock.Elapsed);
-        var output = string.Join('\n', _output);
+        var exited = await _sample.WaitForExitAsync(sigterm.Value + Drain + Grace - clock.Elapsed);
+        var output = _sample.Output;
         Assert.True(exited, "the process did not exit within drain + grace\n" + output);
-        Assert.Equal(0, _process.ExitCode);
+        Assert.Equal(0, process.ExitCode);
 
         var afterSigterm = results.Where(r => r.Sent >= sigterm.Value).OrderBy(r => r.Sent).ToList();
         var readiness = afterSigterm.Where(r => r.Path == "/health/ready").ToList();
@@ -75,40 +77,14 @@ public sealed partial class ShutdownEndToEndTests : IDisposable
         Assert.All(ordinary, r => Assert.True(r.Status == 200, $"an ordinary request sent {r.Sent - sigterm.Value} after SIGTERM got {r.Status}\n{output}"));
         Assert.NotNull(inFlight);
         Assert.Equal(200, await inFlight);
-        Assert.Contains(_output, line => line.Contains("HealthKitDrainStarted", StringComparison.Ordinal) || line.Contains("Holding shutdown", StringComparison.Ordinal));
-    }
-
-    private Process StartSample(int port)
-    {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "HealthKit.Sample.dll"));
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["HealthKit__Lifecycle__DrainDelay"] = Drain.ToString("c");
-        start.Environment["ConnectionStrings__Sqlite"] = $"Data Source={_database}";
-        start.Environment["Logging__Console__FormatterName"] = "simple";
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => _output.Enqueue(e.Data ?? string.Empty);
-        process.ErrorDataReceived += (_, e) => _output.Enqueue(e.Data ?? string.Empty);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
+        Assert.Contains(_sample.Lines, line => line.Contains("HealthKitDrainStarted", StringComparison.Ordinal) || line.Contains("Holding shutdown", StringComparison.Ordinal));
     }
 
     private async Task WaitUntilReady(HttpClient client)
     {
         for (var i = 0; i < 300; i++)
         {
-            Assert.False(_process!.HasExited, "the sample exited during startup\n" + string.Join('\n', _output));
+            Assert.False(_sample!.Process.HasExited, "the sample exited during startup\n" + _sample.Output);
             if (await Send(client, "/health/ready") == 200)
             {
                 return;
@@ -117,7 +93,7 @@ public sealed partial class ShutdownEndToEndTests : IDisposable
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
 
-        Assert.Fail("the sample was not ready within 30 s\n" + string.Join('\n', _output));
+        Assert.Fail("the sample was not ready within 30 s\n" + _sample!.Output);
     }
 
     /// <summary>The status code, or -1 when the connection was refused or reset.</summary>
@@ -142,20 +118,6 @@ public sealed partial class ShutdownEndToEndTests : IDisposable
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
-    private static async Task<bool> WaitForExit(Process process, TimeSpan within)
-    {
-        using var timeout = new CancellationTokenSource(within > TimeSpan.Zero ? within : TimeSpan.Zero);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -163,16 +125,5 @@ public sealed partial class ShutdownEndToEndTests : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public void Dispose()
-    {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
-        }
-
-        _process?.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Delete(_database);
-    }
+    public void Dispose() => _sample?.Dispose();
 }

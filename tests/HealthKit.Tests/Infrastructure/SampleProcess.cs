@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace HealthKit.Tests.Infrastructure;
+
+/// <summary>
+/// The sample application as a real process, from the test's output folder, with its SQLite database in a temporary
+/// file. Its standard output and error are collected line by line; disposing it kills it if it is still running.
+/// </summary>
+internal sealed class SampleProcess : IDisposable
+{
+    private readonly string _database = Path.Combine(Path.GetTempPath(), $"healthkit-sample-{Guid.NewGuid():N}.db");
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private SampleProcess(IReadOnlyDictionary<string, string> environment, string urls)
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var start = new ProcessStartInfo(dotnet)
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "HealthKit.Sample.dll"));
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(urls);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ConnectionStrings__Sqlite"] = $"Data Source={_database}";
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        Process = Process.Start(start)!;
+        Process.OutputDataReceived += (_, e) => _output.Enqueue(e.Data ?? string.Empty);
+        Process.ErrorDataReceived += (_, e) => _output.Enqueue(e.Data ?? string.Empty);
+        Process.BeginOutputReadLine();
+        Process.BeginErrorReadLine();
+    }
+
+    public Process Process { get; }
+
+    public IReadOnlyCollection<string> Lines => _output;
+
+    public string Output => string.Join('\n', _output);
+
+    /// <summary>Starts the sample listening on <paramref name="urls"/> (by default any free loopback port).</summary>
+    public static SampleProcess Start(IReadOnlyDictionary<string, string> environment, string urls = "http://127.0.0.1:0") =>
+        new(environment, urls);
+
+    /// <summary>Whether the process exited within <paramref name="within"/>; its output is complete when it did.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within > TimeSpan.Zero ? within : TimeSpan.Zero);
+        try
+        {
+            // Also waits for the redirected output to be read to its end.
+            await Process.WaitForExitAsync(timeout.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill(entireProcessTree: true);
+            Process.WaitForExit(5000);
+        }
+
+        Process.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(_database);
+    }
+}
