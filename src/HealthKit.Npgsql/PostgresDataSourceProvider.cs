@@ -15,6 +15,12 @@ namespace HealthKit.Npgsql;
 /// </remarks>
 internal sealed class PostgresDataSourceProvider : IAsyncDisposable, IDisposable
 {
+    /// <summary>
+    /// The smallest <c>Maximum Pool Size</c> of a borrowed data source that draws no warning: a probe holds one connection
+    /// at a time, so this leaves at least two for the application's own queries while it runs.
+    /// </summary>
+    public const int RecommendedMinPoolSize = 3;
+
     /// <summary>Npgsql rejects a connect timeout above this many seconds.</summary>
     private const int MaxDriverSeconds = 1024;
 
@@ -22,6 +28,7 @@ internal sealed class PostgresDataSourceProvider : IAsyncDisposable, IDisposable
     private readonly string? _connectionString;
     private readonly string _check;
     private NpgsqlDataSource? _dataSource;
+    private readonly NpgsqlConnectionStringBuilder? _borrowedSettings;
     private bool _disposed;
 
     private PostgresDataSourceProvider(NpgsqlDataSource? borrowed, string? connectionString, string check)
@@ -35,6 +42,8 @@ internal sealed class PostgresDataSourceProvider : IAsyncDisposable, IDisposable
             ? settings.Host
             : string.Create(CultureInfo.InvariantCulture, $"{settings.Host}:{settings.Port}");
         Database = settings.Database;
+        PoolSize = settings.Pooling ? settings.MaxPoolSize : null;
+        _borrowedSettings = borrowed is null ? null : settings;
     }
 
     /// <summary>The host and port, as the connection string names them; never the user or password.</summary>
@@ -42,6 +51,9 @@ internal sealed class PostgresDataSourceProvider : IAsyncDisposable, IDisposable
 
     /// <summary>The database the connection string names, if any.</summary>
     public string? Database { get; }
+
+    /// <summary>The <c>Maximum Pool Size</c> of the data source, or <see langword="null"/> when it does not pool.</summary>
+    public int? PoolSize { get; }
 
     /// <summary>Whether this provider built (or will build) its data source, and so may set its timeouts.</summary>
     public bool Owns => _connectionString is not null;
@@ -94,6 +106,41 @@ internal sealed class PostgresDataSourceProvider : IAsyncDisposable, IDisposable
             }
 
             return _dataSource!;
+        }
+    }
+
+    /// <summary>
+    /// Warns, once at startup, about settings of a borrowed data source that the check cannot change and that let it
+    /// hang or starve: no connect or command timeout, and a pool too small to share with the probes.
+    /// </summary>
+    /// <param name="logger">Where the warnings go.</param>
+    /// <param name="description">How the warnings name the data source, for example "the NpgsqlDataSource from DI".</param>
+    public void WarnAboutBorrowedSettings(ILogger logger, string description)
+    {
+        if (_borrowedSettings is not { } settings)
+        {
+            return;
+        }
+
+        var missing = new List<string>(2);
+        if (settings.Timeout == 0)
+        {
+            missing.Add("no connect timeout (Timeout=0)");
+        }
+
+        if (settings.CommandTimeout == 0)
+        {
+            missing.Add("no command timeout (Command Timeout=0)");
+        }
+
+        if (missing.Count > 0)
+        {
+            Log.DataSourceWithoutTimeout(logger, _check, description, string.Join(" and ", missing));
+        }
+
+        if (PoolSize is { } poolSize && poolSize < RecommendedMinPoolSize)
+        {
+            Log.SmallPool(logger, _check, description, poolSize, RecommendedMinPoolSize);
         }
     }
 

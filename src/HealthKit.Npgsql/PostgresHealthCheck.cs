@@ -13,10 +13,22 @@ namespace HealthKit.Npgsql;
 /// <remarks>
 /// <para>
 /// Npgsql stops watching the cancellation token once TCP is connected, so a server that accepts connections and never
-/// answers would hold a run for Npgsql's own timeouts (15 s to connect, 30 s per command, by default). The check stops
-/// waiting when its token fires and reports the cancellation, which the engine turns into "timed out". The probe it
-/// leaves behind still owns its connection and releases it when the driver gives up; until then, later runs wait for it
-/// instead of taking another connection, so a hung server costs one pooled connection, not one per probe.
+/// answers would hold a run for Npgsql's own timeouts (15 s to connect, 30 s per command, by default; none at all with
+/// <c>Timeout=0</c>). The check stops waiting when its token fires and reports the cancellation, which the engine turns
+/// into "timed out". The probe it leaves behind still owns its connection and releases it when the driver gives up.
+/// </para>
+/// <para>
+/// A later run waits for that abandoned probe rather than take another pooled connection, so a hung server costs one
+/// pooled connection, not one per probe; if its own time runs out first, it answers "previous probe still hung". Once
+/// the probe was abandoned longer ago than a run's answering time (the check's timeout less a small reserve), no run
+/// waits for it any more: until it ends, each run probes over a separate connection outside the pool, whose connect
+/// and command timeouts are the check's own, so that it can neither hang nor take the application's connections, and a
+/// server that answers again is seen at once.
+/// </para>
+/// <para>
+/// A probe that is still waiting for a connection to come back to the pool when its time is nearly up gives up and
+/// reports Degraded, "no pooled connection free": the server was never asked, and a busy application is not a dead
+/// database.
 /// </para>
 /// <para>The instance is shared by every run, so all of its state is thread-safe.</para>
 /// </remarks>
@@ -24,12 +36,18 @@ internal sealed class PostgresHealthCheck : IHealthCheck
 {
     private const string RecoveryQuery = "SELECT pg_is_in_recovery()";
 
+    /// <summary>
+    /// The most a run keeps in hand before its deadline to answer by itself: the engine reports any run that has not
+    /// answered by then as "timed out", whatever it would have said.
+    /// </summary>
+    private static readonly TimeSpan MaxReserve = TimeSpan.FromMilliseconds(150);
+
     private readonly string _name;
     private readonly PostgresDataSourceProvider _source;
     private readonly PostgresCheckOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private Task? _abandoned;
+    private AbandonedProbe? _abandoned;
 
     public PostgresHealthCheck(string name, PostgresDataSourceProvider source, PostgresCheckOptions options, TimeProvider timeProvider, ILogger logger)
     {
@@ -43,26 +61,84 @@ internal sealed class PostgresHealthCheck : IHealthCheck
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var timeout = context.Registration?.Timeout;
+        var runStarted = _timeProvider.GetTimestamp();
+        var timeout = context.Registration?.Timeout is { } value && value > TimeSpan.Zero && value != Timeout.InfiniteTimeSpan ? value : (TimeSpan?)null;
         var failureStatus = context.Registration?.FailureStatus ?? _options.FailureStatus;
 
-        if (Volatile.Read(ref _abandoned) is { IsCompleted: false } abandoned)
+        // The time after which this run answers by itself rather than wait any longer.
+        var answerBy = timeout is { } limit ? limit - Reserve(limit) : (TimeSpan?)null;
+        var driverSeconds = PostgresDataSourceProvider.DriverSeconds(timeout);
+
+        var outsidePool = false;
+        if (Volatile.Read(ref _abandoned) is { Finished.IsCompleted: false } abandoned)
         {
-            Log.WaitingForAbandonedProbe(_logger, _name);
-            await abandoned.WaitAsync(cancellationToken).ConfigureAwait(false);
+            switch (await WaitForAbandonedAsync(abandoned, answerBy, runStarted, cancellationToken).ConfigureAwait(false))
+            {
+                case AbandonedWait.StillHung:
+                    var hungFor = _timeProvider.GetElapsedTime(abandoned.Started);
+                    Log.PreviousProbeStillHung(_logger, _name, hungFor.TotalMilliseconds);
+                    return new HealthCheckResult(
+                        failureStatus,
+                        string.Create(CultureInfo.InvariantCulture, $"previous probe still hung after {hungFor.TotalMilliseconds:0} ms"),
+                        data: AddTarget(new Dictionary<string, object>(StringComparer.Ordinal) { ["hungProbeMs"] = Math.Round(hungFor.TotalMilliseconds) }));
+                case AbandonedWait.BoundPassed:
+                    outsidePool = true;
+                    if (abandoned.TryClaimNotice())
+                    {
+                        var hungSoFar = _timeProvider.GetElapsedTime(abandoned.Started).TotalMilliseconds;
+                        Log.ProbingOutsidePool(_logger, _name, hungSoFar, driverSeconds ?? 0);
+                    }
+
+                    break;
+            }
         }
 
         var dataSource = _source.Get(timeout, _logger);
         var started = _timeProvider.GetTimestamp();
-        var probe = ProbeAsync(dataSource, PostgresDataSourceProvider.DriverSeconds(timeout), cancellationToken);
+        var open = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var poolWait = new PostgresPoolWait(open);
+        var probe = outsidePool
+            ? ProbeOutsidePoolAsync(dataSource, driverSeconds!.Value, cancellationToken)
+            : ProbeAsync(dataSource, driverSeconds, poolWait, cancellationToken);
+
+        // The driver may still hold the open's token after this run has stopped waiting; the source lives as long as the probe.
+        _ = probe.ContinueWith(static (_, state) => ((CancellationTokenSource)state!).Dispose(), open, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        // Only the wait for a pooled connection is cut short; a probe already talking to the server gets the whole timeout.
+        using var giveUp = answerBy is { } by && !outsidePool && by > _timeProvider.GetElapsedTime(runStarted)
+            ? _timeProvider.CreateTimer(static state => ((PostgresPoolWait)state!).GiveUpIfWaiting(), poolWait, by - _timeProvider.GetElapsedTime(runStarted), Timeout.InfiniteTimeSpan)
+            : null;
+
         Probe result;
         try
         {
             result = await probe.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (poolWait.GaveUp && !cancellationToken.IsCancellationRequested)
+        {
+            var waited = _timeProvider.GetElapsedTime(started);
+            var poolSize = _source.PoolSize ?? 0;
+            Log.PoolBusy(_logger, _name, waited.TotalMilliseconds, poolSize);
+
+            // Degraded at worst: the instance still serves from the connections it has; taking it out of rotation would
+            // move its load to the others.
+            return new HealthCheckResult(
+                (HealthStatus)Math.Max((int)failureStatus, (int)HealthStatus.Degraded),
+                string.Create(CultureInfo.InvariantCulture, $"no pooled connection free within {waited.TotalMilliseconds:0} ms (pool size {poolSize})"),
+                data: AddTarget(new Dictionary<string, object>(StringComparer.Ordinal) { ["poolSize"] = poolSize }));
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Abandon(probe, started);
+            if (outsidePool)
+            {
+                // Its own connect and command timeouts end it soon; it holds no pooled connection meanwhile.
+                Observe(probe);
+            }
+            else
+            {
+                Abandon(probe, started);
+            }
+
             throw;
         }
 #pragma warning disable CA1031 // Every failure of the probe becomes the check's failure status with a safe description.
@@ -81,37 +157,124 @@ internal sealed class PostgresHealthCheck : IHealthCheck
             return new HealthCheckResult(failureStatus, description, ex, AddTarget(data));
         }
 
-        return Evaluate(result, _timeProvider.GetElapsedTime(started), failureStatus);
+        var healthy = Evaluate(result, _timeProvider.GetElapsedTime(started), failureStatus);
+        if (outsidePool)
+        {
+            var data = new Dictionary<string, object>(healthy.Data, StringComparer.Ordinal) { ["outsidePool"] = true };
+            healthy = new HealthCheckResult(healthy.Status, healthy.Description, healthy.Exception, data);
+        }
+
+        return healthy;
     }
 
-    private async Task<Probe> ProbeAsync(NpgsqlDataSource dataSource, int? commandSeconds, CancellationToken cancellationToken)
+    /// <summary>What a run keeps in hand before its timeout: a fifth of it, at most <see cref="MaxReserve"/>.</summary>
+    internal static TimeSpan Reserve(TimeSpan timeout) => timeout / 5 < MaxReserve ? timeout / 5 : MaxReserve;
+
+    /// <summary>
+    /// Waits for an abandoned probe until it ends or until this run must answer. Once the probe was abandoned longer ago
+    /// than a run's answering time, no run waits for it any more: a run that had to wait a whole answering time already
+    /// said so, and the next one probes outside the pool.
+    /// </summary>
+    private async Task<AbandonedWait> WaitForAbandonedAsync(AbandonedProbe abandoned, TimeSpan? answerBy, long runStarted, CancellationToken cancellationToken)
+    {
+        if (answerBy is not { } by)
+        {
+            // Without a timeout nothing is ever abandoned but at shutdown; waiting on the token alone is bounded by it.
+            Log.WaitingForAbandonedProbe(_logger, _name);
+            await abandoned.Finished.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return AbandonedWait.Finished;
+        }
+
+        if (_timeProvider.GetElapsedTime(abandoned.At) >= by)
+        {
+            return AbandonedWait.BoundPassed;
+        }
+
+        var untilAnswer = by - _timeProvider.GetElapsedTime(runStarted);
+        if (untilAnswer > TimeSpan.Zero)
+        {
+            Log.WaitingForAbandonedProbe(_logger, _name);
+            try
+            {
+                await abandoned.Finished.WaitAsync(untilAnswer, _timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+
+        return abandoned.Finished.IsCompleted ? AbandonedWait.Finished : AbandonedWait.StillHung;
+    }
+
+    private async Task<Probe> ProbeAsync(NpgsqlDataSource dataSource, int? commandSeconds, PostgresPoolWait poolWait, CancellationToken cancellationToken)
     {
         // Everything the probe takes is released here, whenever it ends: at once, or after the check stopped waiting.
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        NpgsqlConnection connection;
+        poolWait.Enter();
+        try
+        {
+            connection = await dataSource.OpenConnectionAsync(poolWait.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            PostgresPoolWait.Leave();
+        }
+
         await using (connection.ConfigureAwait(false))
         {
-            var batch = new NpgsqlBatch(connection)
+            return await QueryAsync(connection, commandSeconds, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A probe over a connection of its own, outside the pool, that the driver itself ends within
+    /// <paramref name="seconds"/>: it borrows the data source's credentials and TLS callbacks, not its pool.
+    /// </summary>
+    private async Task<Probe> ProbeOutsidePoolAsync(NpgsqlDataSource dataSource, int seconds, CancellationToken cancellationToken)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString)
+        {
+            Pooling = false,
+            Timeout = seconds,
+            CommandTimeout = seconds,
+        };
+        NpgsqlConnection connection;
+        var template = dataSource.CreateConnection();
+        await using (template.ConfigureAwait(false))
+        {
+            connection = template.CloneWith(settings.ConnectionString);
+        }
+
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await QueryAsync(connection, seconds, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Probe> QueryAsync(NpgsqlConnection connection, int? commandSeconds, CancellationToken cancellationToken)
+    {
+        var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands = { new NpgsqlBatchCommand(RecoveryQuery), new NpgsqlBatchCommand(_options.Query) },
+        };
+        await using (batch.ConfigureAwait(false))
+        {
+            if (commandSeconds is { } seconds)
             {
-                BatchCommands = { new NpgsqlBatchCommand(RecoveryQuery), new NpgsqlBatchCommand(_options.Query) },
-            };
-            await using (batch.ConfigureAwait(false))
+                // A command-level setting: a data source from dependency injection keeps its own settings.
+                batch.Timeout = seconds;
+            }
+
+            var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
-                if (commandSeconds is { } seconds)
+                var inRecovery = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && reader.GetBoolean(0);
+                while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    // A command-level setting: a data source from dependency injection keeps its own settings.
-                    batch.Timeout = seconds;
                 }
 
-                var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
-                {
-                    var inRecovery = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && reader.GetBoolean(0);
-                    while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                    }
-
-                    return new Probe(inRecovery, connection.ServerVersion, connection.Database);
-                }
+                return new Probe(inRecovery, connection.ServerVersion, connection.Database);
             }
         }
     }
@@ -136,8 +299,15 @@ internal sealed class PostgresHealthCheck : IHealthCheck
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        Volatile.Write(ref _abandoned, finished);
+        Volatile.Write(ref _abandoned, new AbandonedProbe(finished, started, _timeProvider.GetTimestamp()));
     }
+
+    /// <summary>Observes a probe nobody waits for any more, so that its failure is not an unobserved exception.</summary>
+    private static void Observe(Task probe) => probe.ContinueWith(
+        static task => _ = task.Exception,
+        CancellationToken.None,
+        TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnFaulted,
+        TaskScheduler.Default);
 
     private HealthCheckResult Evaluate(Probe probe, TimeSpan elapsed, HealthStatus failureStatus)
     {
@@ -176,4 +346,24 @@ internal sealed class PostgresHealthCheck : IHealthCheck
     }
 
     private sealed record Probe(bool InRecovery, string ServerVersion, string Database);
+
+    private enum AbandonedWait
+    {
+        Finished,
+        BoundPassed,
+        StillHung,
+    }
+
+    /// <summary>A probe the check stopped waiting for at its deadline, and whose connection it may still hold.</summary>
+    /// <param name="Finished">Completes when the probe ends; never faults.</param>
+    /// <param name="Started">When the probe started.</param>
+    /// <param name="At">When the check stopped waiting for it.</param>
+    private sealed record AbandonedProbe(Task Finished, long Started, long At)
+    {
+        private int _noticed;
+
+        /// <summary>True for the first caller only, so that probing outside the pool is logged once per hung probe.</summary>
+        public bool TryClaimNotice() => Interlocked.Exchange(ref _noticed, 1) == 0;
+    }
+
 }

@@ -25,7 +25,8 @@ public static class PostgresHealthChecksBuilderExtensions
     /// <returns>The same builder, for chaining.</returns>
     /// <remarks>
     /// The data source is used as it is. To check a keyed registration, set
-    /// <see cref="PostgresCheckOptions.DataSourceKey"/> (or <c>HealthKit:Checks:postgres:DataSourceKey</c>).
+    /// <see cref="PostgresCheckOptions.DataSourceKey"/> (or <c>HealthKit:Checks:postgres:DataSourceKey</c>). At startup, a
+    /// Warning is logged when the data source has no connect or command timeout, or a <c>Maximum Pool Size</c> below 3.
     /// </remarks>
     public static IHealthChecksBuilder AddPostgres(this IHealthChecksBuilder builder) =>
         builder.AddPostgres(DefaultName, configure: null);
@@ -121,6 +122,10 @@ public static class PostgresHealthChecksBuilderExtensions
                 $"The PostgreSQL health check '{name}' needs an NpgsqlDataSource, and none is registered{keyed}. Register one (for example 'builder.Services.AddNpgsqlDataSource(...)' or 'builder.Services.AddSingleton(NpgsqlDataSource.Create(...))'), or give the check a connection string: AddPostgres(\"<connection string or ConnectionStrings name>\"), or {CheckKey(name)}:ConnectionString or :ConnectionStringName.");
         }
 
-        return PostgresDataSourceProvider.Borrow(dataSource, name);
+        var provider = PostgresDataSourceProvider.Borrow(dataSource, name);
+        provider.WarnAboutBorrowedSettings(
+            services.GetService<ILogger<PostgresHealthCheck>>() ?? NullLogger<PostgresHealthCheck>.Instance,
+            options.DataSourceKey is { } dataSourceKey ? $"the keyed NpgsqlDataSource '{dataSourceKey}'" : "the NpgsqlDataSource from DI");
+        return provider;
     }
 }

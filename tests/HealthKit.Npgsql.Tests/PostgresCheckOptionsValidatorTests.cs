@@ -78,8 +78,17 @@ public sealed class PostgresCheckOptionsValidatorTests
     [Fact]
     public async Task ValidConnectionString_Starts_WithoutConnecting()
     {
-        await using var host = await TestHost.StartAsync(b => b.Services.AddHealthKit().AddPostgres(Valid));
+        // A listener that counts connections stands in for the server: starting and answering liveness must not touch it.
+        using var listener = new SilentListener();
+        await using var host = await TestHost.StartAsync(
+            b => b.Services.AddHealthKit().AddPostgres($"Host=127.0.0.1;Port={listener.Port};Username=app;Password={Password};Timeout=1"),
+            configuration: new Dictionary<string, string?> { ["HealthKit:Defaults:Timeout"] = "00:00:00.500" });
 
         Assert.Equal(200, (await host.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(0, listener.Accepted);
+
+        // The first probe that runs the check is what connects; the listener does see it.
+        Assert.Equal(503, (await host.GetAsync("/health/ready")).StatusCode);
+        await Eventually.WaitUntilAsync(() => listener.Accepted == 1, TimeSpan.FromSeconds(5));
     }
 }

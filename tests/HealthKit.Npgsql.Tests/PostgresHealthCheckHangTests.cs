@@ -29,16 +29,17 @@ public sealed class PostgresHealthCheckHangTests(PostgresServer server)
     }
 
     [Fact]
-    public async Task RunCheck_ConnectionString_SilentServer_EndsWithinItsTimeout()
+    public async Task Check_ConnectionString_SilentServer_Is503TimedOut_AndTheDriverClosesTheConnection()
     {
         using var listener = new SilentListener();
         await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-hang-owned", port: listener.Port)));
 
-        var (result, elapsed) = await app.RunCheckAsync();
+        var (response, elapsed) = await app.CheckAsync();
 
-        // The driver's timeout was derived from the check's (both 1 s), so either may fire first: the token (the engine then
-        // reports "timed out") or the driver (the check describes its timeout as "timed out").
-        Assert.True(result is null || result.Value.Description == "timed out", result?.Description);
+        // The driver's timeout was derived from the check's (both 1 s), so either may fire first; the engine reports both
+        // as a run that did not answer in time.
+        Assert.Equal(503, response.StatusCode);
+        Assert.StartsWith("timed out", PostgresApp.Description(response), StringComparison.Ordinal);
         app.AssertAtTimeout(elapsed);
 
         // HealthKit built the data source with Timeout = Command Timeout = 1 s, so the driver itself lets go, long before
@@ -49,7 +50,7 @@ public sealed class PostgresHealthCheckHangTests(PostgresServer server)
     }
 
     [Fact]
-    public async Task RunCheck_DataSourceFromDependencyInjection_SilentServer_EndsWithinItsTimeout_AndReleasesTheConnectionLater()
+    public async Task Check_DataSourceFromDependencyInjection_SilentServer_IsAbandonedAtItsTimeout_AndReleasesTheConnectionLater()
     {
         using var listener = new SilentListener();
 
@@ -59,10 +60,15 @@ public sealed class PostgresHealthCheckHangTests(PostgresServer server)
             checks => checks.AddPostgres(),
             services => services.AddSingleton(sp => PostgresApp.CreateDataSource(sp, connectionString)));
 
-        var (result, elapsed) = await app.RunCheckAsync();
+        var (response, elapsed) = await app.CheckAsync();
 
-        Assert.Null(result);
+        // Only the check's token can end this run within 1 s: the check stops waiting (event 102) and the engine reports
+        // the run as timed out. The driver is still connecting.
+        Assert.Equal(503, response.StatusCode);
+        Assert.StartsWith("timed out", PostgresApp.Description(response), StringComparison.Ordinal);
         app.AssertAtTimeout(elapsed);
+        await Eventually.WaitUntilAsync(() => app.Logs.ForEvent(102, "HealthKitPostgresProbeAbandoned").Any(), TimeSpan.FromSeconds(2));
+        Assert.Empty(app.Logs.ForEvent(101, "HealthKitPostgresProbeFailed"));
         Assert.Equal(0, listener.ClosedByClient);
 
         // When the driver gives up, the abandoned probe's connection is closed: nothing stays checked out of the pool.
@@ -88,7 +94,7 @@ public sealed class PostgresHealthCheckHangTests(PostgresServer server)
 
         Assert.Equal(503, response.StatusCode);
         Assert.Equal("Unhealthy", response.Status);
-        Assert.Equal("timed out", PostgresApp.Description(response));
+        Assert.StartsWith("timed out", PostgresApp.Description(response), StringComparison.Ordinal);
         app.AssertAtTimeout(elapsed);
 
         // Giving up at the deadline is expected, not an error: the check logs it at Debug (abandoned at the token, or
@@ -101,27 +107,90 @@ public sealed class PostgresHealthCheckHangTests(PostgresServer server)
     }
 
     [Fact]
-    public async Task Ready_SilentServer_RepeatedProbes_HoldOneConnection_NotOnePerProbe()
+    public async Task Ready_SilentServer_RepeatedProbes_HoldOnePooledConnection_AndNoOtherForLong()
     {
         using var listener = new SilentListener();
-        var connectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString("hk-hang-repeat", port: listener.Port)) { Timeout = 30 }.ConnectionString;
+        var connectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString("hk-hang-repeat", port: listener.Port)) { Timeout = 0 }.ConnectionString;
         await using var app = await PostgresApp.StartAsync(
             checks => checks.AddPostgres(),
             services => services.AddSingleton(sp => PostgresApp.CreateDataSource(sp, connectionString)),
             timeout: TimeSpan.FromMilliseconds(300));
 
-        for (var i = 0; i < 5; i++)
+        var descriptions = new List<string?>();
+        for (var i = 0; i < 6; i++)
         {
             var (response, elapsed) = await app.GetAsync();
             Assert.Equal(503, response.StatusCode);
-            Assert.Equal("timed out", PostgresApp.Description(response));
+            descriptions.Add(PostgresApp.Description(response));
             app.AssertInTime(elapsed);
         }
 
-        // Later runs waited for the abandoned probe instead of opening another connection. (A probe that arrives while
-        // the engine is still publishing the previous run joins that run, so not every probe starts one.)
-        Assert.Equal(1, listener.Accepted);
-        Assert.InRange(app.Logs.ForEvent(104, "HealthKitPostgresWaitingForAbandonedProbe").Count(), 1, 4);
+        // The first probe hung; the next one waited for it and said so; after that, each probe tried a connection of its
+        // own outside the pool, which the driver closes within 1 s (the check's timeout, rounded up).
+        Assert.StartsWith("timed out", descriptions[0], StringComparison.Ordinal);
+        Assert.StartsWith("previous probe still hung after ", descriptions[1], StringComparison.Ordinal);
+        Assert.All(descriptions.Skip(2), d => Assert.StartsWith("timed out", d, StringComparison.Ordinal));
+        Assert.InRange(listener.Accepted, 2, 6);
+        Assert.Single(app.Logs.ForEvent(108, "HealthKitPostgresProbingOutsidePool"));
+
+        // With no connect timeout, the first connection never ends; every other one does. One hung connection, not one per
+        // probe.
+        await Eventually.WaitUntilAsync(() => listener.SilentOpen == 1, TimeSpan.FromSeconds(5));
+        Assert.Equal(listener.Accepted - 1, listener.ClosedByClient);
+        app.AssertNoSecrets();
+    }
+
+    [Fact]
+    public async Task Ready_DataSourceWithoutConnectTimeout_ServerSilentOnce_RecoversOnceTheHungProbeIsATimeoutOld()
+    {
+        // The first connection hangs for good (Timeout=0: the driver never gives up on it); the server answers every later
+        // one. The application's own queries work at once; the check must not wait behind its hung probe for ever.
+        using var proxy = new SilentListener(silentConnections: 1, forwardTo: server.Port);
+        var connectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString("hk-hang-once", port: proxy.Port)) { Timeout = 0 }.ConnectionString;
+        await using var app = await PostgresApp.StartAsync(
+            checks => checks.AddPostgres(),
+            services => services.AddSingleton(sp => PostgresApp.CreateDataSource(sp, connectionString)));
+
+        var (hung, hungElapsed) = await app.GetAsync();
+        Assert.Equal(503, hung.StatusCode);
+        Assert.StartsWith("timed out", PostgresApp.Description(hung), StringComparison.Ordinal);
+        app.AssertAtTimeout(hungElapsed);
+
+        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
+        await using (var command = dataSource.CreateCommand("SELECT 1"))
+        {
+            Assert.Equal(1, await command.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+        }
+
+        // Within the check's timeout of the abandonment, a run waits for the hung probe and answers before its own deadline.
+        var (waiting, waitingElapsed) = await app.GetAsync();
+        Assert.Equal(503, waiting.StatusCode);
+        Assert.StartsWith("previous probe still hung after ", PostgresApp.Description(waiting), StringComparison.Ordinal);
+        app.AssertInTime(waitingElapsed);
+
+        // The next run is past that bound: it probes over a connection of its own and sees the server answer.
+        var (recovered, recoveredElapsed) = await app.GetAsync();
+        Assert.Equal(200, recovered.StatusCode);
+        var entry = recovered.Entry("postgres");
+        Assert.Equal("Healthy", entry.GetProperty("status").GetString());
+        Assert.True(entry.GetProperty("data").GetProperty("outsidePool").GetBoolean());
+        app.AssertInTime(recoveredElapsed);
+
+        // It stays healthy while the hung connection stays the only one, and hung.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(200, (await app.GetAsync()).Response.StatusCode);
+        }
+
+        Assert.Equal(1, proxy.Silent);
+        Assert.Equal(1, proxy.SilentOpen);
+        Assert.Single(app.Logs.ForEvent(108, "HealthKitPostgresProbingOutsidePool"));
+
+        // Said once at startup: this data source can hang with no bound.
+        var warning = Assert.Single(app.Logs.ForEvent(105, "HealthKitPostgresDataSourceWithoutTimeout"));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("the NpgsqlDataSource from DI", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("no connect timeout (Timeout=0)", warning.Message, StringComparison.Ordinal);
         app.AssertNoSecrets();
     }
 }

@@ -1,5 +1,4 @@
 using HealthKit.Npgsql.Tests.Infrastructure;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthKit.Npgsql.Tests;
 
@@ -20,18 +19,18 @@ public sealed class PostgresHealthCheckOutageTests(DedicatedCluster server) : IC
                 }),
             timeout: TimeSpan.FromSeconds(4));
 
-        var (healthy, _) = await app.RunCheckAsync();
-        Assert.Equal(HealthStatus.Healthy, healthy?.Status);
+        Assert.Equal(200, (await app.CheckAsync()).Response.StatusCode);
 
         // Stop the server while a query is on the wire: the session ends with SQLSTATE 57P01.
-        var inFlight = app.RunCheckAsync("long-query");
+        var inFlight = app.CheckAsync("long-query");
         await Eventually.WaitUntilAsync(
             async () => await server.Cluster.QueryScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hk-outage-long' AND state = 'active'") == 1,
             TimeSpan.FromSeconds(3));
         await server.Cluster.StopAsync();
         var (stopped, stoppedElapsed) = await inFlight;
-        Assert.Equal(HealthStatus.Unhealthy, stopped?.Status);
-        Assert.Equal("server shutting down (SQLSTATE 57P01)", stopped?.Description);
+        Assert.Equal(503, stopped.StatusCode);
+        Assert.Equal("Unhealthy", stopped.Entry("long-query").GetProperty("status").GetString());
+        Assert.Equal("server shutting down (SQLSTATE 57P01)", PostgresApp.Description(stopped, "long-query"));
         Assert.True(stoppedElapsed < app.Timeout, $"answered after {stoppedElapsed}");
 
         // The idle pooled connection holds the server's goodbye (57P01); the next connection is refused.

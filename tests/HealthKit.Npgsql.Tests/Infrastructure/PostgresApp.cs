@@ -2,9 +2,7 @@ using System.Globalization;
 using HealthKit.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace HealthKit.Npgsql.Tests.Infrastructure;
@@ -101,37 +99,9 @@ internal sealed class PostgresApp : IAsyncDisposable
         return (response, elapsed);
     }
 
-    /// <summary>
-    /// Runs the registered check itself, outside the engine, with a token that fires after the app's check timeout, as
-    /// the engine's does. A run that is cancelled comes back as <see langword="null"/> with its elapsed time.
-    /// </summary>
-    public async Task<(HealthCheckResult? Result, TimeSpan Elapsed)> RunCheckAsync(string name = PostgresHealthChecksBuilderExtensions.DefaultName)
-    {
-        var registration = Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations.Single(r => r.Name == name);
-        var check = registration.Factory(Services);
-        var context = new HealthCheckContext
-        {
-            Registration = new HealthCheckRegistration(name, check, registration.FailureStatus, registration.Tags, Timeout),
-        };
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        deadline.CancelAfter(Timeout);
-        var started = TimeProvider.System.GetTimestamp();
-        try
-        {
-            var result = await check.CheckHealthAsync(context, deadline.Token);
-            lock (_bodies)
-            {
-                _bodies.Add(result.Description ?? string.Empty);
-                _bodies.AddRange(result.Data.Select(pair => $"{pair.Key}={pair.Value}"));
-            }
-
-            return (result, TimeProvider.System.GetElapsedTime(started));
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            return (null, TimeProvider.System.GetElapsedTime(started));
-        }
-    }
+    /// <summary>Gets the per-check endpoint of one check: the real engine runs that check alone.</summary>
+    public Task<(TestHost.Response Response, TimeSpan Elapsed)> CheckAsync(string name = PostgresHealthChecksBuilderExtensions.DefaultName) =>
+        GetAsync($"/health/checks/{name}");
 
     /// <summary>Asserts that an answer came within the check's timeout plus <see cref="Margin"/>.</summary>
     public void AssertInTime(TimeSpan elapsed)
@@ -148,7 +118,7 @@ internal sealed class PostgresApp : IAsyncDisposable
     }
 
     /// <summary>
-    /// Asserts that no response body, no check result and no log line (message or exception) so far contains any password
+    /// Asserts that no response body and no log line (message or exception) so far contains any password
     /// a test used.
     /// </summary>
     public void AssertNoSecrets()
