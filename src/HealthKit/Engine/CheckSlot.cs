@@ -65,6 +65,18 @@ internal sealed class CheckSlot
 
     public CheckOutcome? Last => Volatile.Read(ref _last);
 
+    /// <summary>A snapshot of the run state, for diagnostics: a run in flight, and a check abandoned at its timeout.</summary>
+    internal (bool Running, bool Abandoned) RunState
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (_current is not null, _abandoned is not null);
+            }
+        }
+    }
+
     /// <summary>Whether this is one of the built-in lifecycle checks, whose policy is fixed.</summary>
     public bool IsLifecycle => Policy.Fixed;
 
@@ -172,10 +184,12 @@ internal sealed class CheckSlot
             expired.DisposeTimer();
         }
 
-        // Outside the lock: a check that honours its token may run its cancellation callbacks inline.
-        expired.Cancel();
         _engine.OnPublished(this, published, exception: null, timedOut: true);
         expired.Completion.SetResult(published.Outcome);
+
+        // Cancelling runs the check's callbacks inline, and a driver's cancellation can block for seconds (Npgsql sends
+        // a cancel request to the very server that stopped answering): never on the thread of a waiting request or timer.
+        ThreadPool.UnsafeQueueUserWorkItem(static run => run.Cancel(), expired, preferLocal: false);
         return published.Outcome;
     }
 
