@@ -99,7 +99,7 @@ public sealed class EngineGuaranteeTests
                 o.Endpoints.Health.DetailLevel = HealthDetailLevel.Full;
                 o.Defaults.FailureCacheTtl = TimeSpan.Zero;
             },
-            c => c.AddCheck("db", new IgnoresToken(check)).ConfigureCheck("db", p => p.UnhealthyAfterFailures = 3));
+            c => c.AddCheck("db", new IgnoresTokenCheck(check)).ConfigureCheck("db", p => p.UnhealthyAfterFailures = 3));
 
         var pending = host.GetAsync("/health");
         await Eventually.True(() => check.Runs == 1);
@@ -113,11 +113,5 @@ public sealed class EngineGuaranteeTests
         Assert.Equal("Unhealthy", (await host.GetAsync("/health")).Entry("db").GetProperty("status").GetString());
         Assert.Equal(1, check.Runs);
         check.Gate.SetResult();
-    }
-
-    private sealed class IgnoresToken(CountingCheck inner) : IHealthCheck
-    {
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            inner.CheckHealthAsync(context, CancellationToken.None);
     }
 }

@@ -344,10 +344,5 @@ public sealed class EngineTests
         Assert.Equal(1, check.Runs);
         Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning);
     }
-
-    private sealed class IgnoresTokenCheck(CountingCheck inner) : IHealthCheck
-    {
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            inner.CheckHealthAsync(context, CancellationToken.None);
-    }
 }
+

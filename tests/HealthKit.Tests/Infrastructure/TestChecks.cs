@@ -73,3 +73,10 @@ internal sealed class StuckCheck(TimeSpan blockFor) : IHealthCheck, IDisposable
         _release.Dispose();
     }
 }
+
+/// <summary>Runs another check with a token that never fires, as a driver that ignores cancellation does.</summary>
+internal sealed class IgnoresTokenCheck(CountingCheck inner) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        inner.CheckHealthAsync(context, CancellationToken.None);
+}
