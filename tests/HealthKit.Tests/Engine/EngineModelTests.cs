@@ -1,0 +1,735 @@
+using System.Collections;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using HealthKit.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HealthKit.Tests.Engine;
+
+/// <summary>
+/// A seeded, randomized test of the engine's promises across combinations of settings, check behaviours and events.
+/// Each episode starts a real app (TestServer, FakeTimeProvider) with random defaults, per-check policies, deadlines
+/// and startup tasks, then interleaves concurrent requests on every endpoint, clock advances, behaviour changes,
+/// MarkNotReady/MarkReady, startup tasks finishing or failing, and a stop. After every step it checks the invariants.
+/// </summary>
+/// <remarks>
+/// <c>HEALTHKIT_MODEL_SEED</c> replays one seed; <c>HEALTHKIT_MODEL_STEPS</c> changes the number of steps (default
+/// 10,000). A failure names the seed, the episode and the step, with the steps that led there.
+/// </remarks>
+[Collection(nameof(EngineModelTests))]
+[CollectionDefinition(nameof(EngineModelTests), DisableParallelization = true)]
+public sealed class EngineModelTests
+{
+    private const string Secret = "Sup3rS3cret-7f3a";
+    private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(250);
+
+    [Fact]
+    public async Task Engine_RandomSettingsBehavioursAndEvents_KeepEveryPromise()
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("HEALTHKIT_MODEL_SEED"), CultureInfo.InvariantCulture, out var given)
+            ? given
+            : Random.Shared.Next();
+        var steps = int.TryParse(Environment.GetEnvironmentVariable("HEALTHKIT_MODEL_STEPS"), CultureInfo.InvariantCulture, out var count)
+            ? count
+            : 10_000;
+        TestContext.Current.TestOutputHelper?.WriteLine($"HEALTHKIT_MODEL_SEED={seed} HEALTHKIT_MODEL_STEPS={steps}");
+
+        var random = new Random(seed);
+        var done = 0;
+        var episode = 0;
+        while (done < steps)
+        {
+            var length = Math.Min(steps - done, random.Next(50, 300));
+            var model = new Episode(random.Next(), seed, episode++);
+            try
+            {
+                await model.RunAsync(length);
+            }
+            catch (Exception ex) when (ex is not ModelViolation)
+            {
+                throw new ModelViolation(model.Describe($"threw {ex.GetType().Name}: {ex.Message}"), ex);
+            }
+
+            done += length;
+        }
+    }
+
+    private enum Behaviour
+    {
+        Healthy,
+        Degraded,
+        Unhealthy,
+        Throws,
+        UnreadableData,
+        SecretData,
+        HangHonouringToken,
+        HangIgnoringToken,
+        Slow,
+    }
+
+    private sealed class ModelViolation(string message, Exception? inner = null) : Exception(message, inner);
+
+    /// <summary>One app under test and what the model knows it should answer.</summary>
+    private sealed class Episode(int episodeSeed, int seed, int number)
+    {
+        private static readonly string[] ProbePaths = ["/health", "/health/live", "/health/ready", "/health/startup"];
+
+        private readonly Random _random = new(episodeSeed);
+        private readonly FakeTimeProvider _time = new();
+        private readonly TestLogSink _logs = new();
+        private readonly List<ModelCheck> _checks = [];
+        private readonly List<TaskCompletionSource> _tasks = [];
+        private readonly Queue<string> _trace = new();
+        private readonly Dictionary<string, TimeSpan> _deadlines = new(StringComparer.Ordinal);
+        private HealthCheckPolicy _defaults = new();
+        private HealthKit.Engine.HealthEngine? _engine;
+        private readonly List<string> _staleBackground = [];
+        private bool _notReady;
+        private bool _stopping;
+        private int _tasksFailed;
+        private int _step;
+
+        public async Task RunAsync(int steps)
+        {
+            var app = await StartAsync();
+            await using (app)
+            {
+                var client = app.GetTestClient();
+                _engine = app.Services.GetRequiredService<HealthKit.Engine.HealthEngine>();
+                var availability = app.Services.GetRequiredService<HealthKitAvailability>();
+                var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+                try
+                {
+                    for (_step = 0; _step < steps; _step++)
+                    {
+                        // Once the drain is over the host stops its services, as a real server stops taking requests;
+                        // the episode ends there.
+                        if (_stoppedAt is { } stoppedAt && _time.GetUtcNow() - stoppedAt >= DrainDelay)
+                        {
+                            break;
+                        }
+
+                        await StepAsync(client, availability, lifetime);
+                    }
+                }
+                finally
+                {
+                    foreach (var check in _checks)
+                    {
+                        check.ReleaseAll();
+                    }
+
+                    foreach (var task in _tasks)
+                    {
+                        task.TrySetResult();
+                    }
+                }
+
+                AssertNoSecretInLogs();
+
+                // The drain waits on fake time: keep the clock moving until the host has stopped.
+                var stop = app.StopAsync(CancellationToken.None);
+                while (!stop.IsCompleted)
+                {
+                    _time.Advance(TimeSpan.FromMilliseconds(100));
+                    await Task.WhenAny(stop, Task.Delay(TimeSpan.FromMilliseconds(1), TestContext.Current.CancellationToken));
+                }
+
+                await stop;
+            }
+        }
+
+        public string Describe(string what)
+        {
+            var text = new StringBuilder();
+            text.Append(CultureInfo.InvariantCulture, $"Model violation (replay with HEALTHKIT_MODEL_SEED={seed}), episode {number}, step {_step}: {what}\n");
+            text.Append(CultureInfo.InvariantCulture, $"defaults: {Describe(_defaults)}\n");
+            foreach (var check in _checks)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"check {check.Name} [{string.Join(",", check.Tags)}]: {Describe(check.Policy)}; entered or left {check.Transitions} times, now {check.Behaviour}\n");
+            }
+
+            if (_engine is not null)
+            {
+                foreach (var slot in _engine.Slots)
+                {
+                    var last = slot.Last;
+                    text.Append(CultureInfo.InvariantCulture, $"slot {slot.Name}: {slot.RunState} last={last?.Status} '{last?.Description}' at {(last is null ? "-" : (last.ProducedAt - FakeStart).TotalMilliseconds.ToString(CultureInfo.InvariantCulture))} ms\n");
+                }
+            }
+
+            text.Append("last steps:\n");
+            foreach (var line in _trace)
+            {
+                text.Append("  ").Append(line).Append('\n');
+            }
+
+            return text.ToString();
+        }
+
+        private static string Describe(HealthCheckPolicy p) =>
+            $"timeout={p.Timeout} ttl={p.CacheTtl} failureTtl={p.FailureCacheTtl} mode={p.Mode} period={p.Period} afterFailures={p.UnhealthyAfterFailures} afterDuration={p.UnhealthyAfterDuration}";
+
+        private void Trace(string line)
+        {
+            _trace.Enqueue($"{_step}: t={(_time.GetUtcNow() - FakeStart).TotalMilliseconds:0} ms {line}");
+            if (_trace.Count > 25)
+            {
+                _trace.Dequeue();
+            }
+        }
+
+        private static readonly DateTimeOffset FakeStart = new FakeTimeProvider().GetUtcNow();
+
+        private T Pick<T>(params T[] values) => values[_random.Next(values.Length)];
+
+        private HealthCheckPolicy RandomPolicy(bool isDefaults)
+        {
+            TimeSpan? Maybe(params TimeSpan[] values) => !isDefaults && _random.Next(3) == 0 ? null : Pick(values);
+            var policy = new HealthCheckPolicy
+            {
+                Timeout = Maybe(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(700)),
+                CacheTtl = Maybe(TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)),
+                FailureCacheTtl = Maybe(TimeSpan.Zero, TimeSpan.FromSeconds(1)),
+                Mode = _random.Next(4) == 0 ? HealthCheckMode.Background : (isDefaults || _random.Next(2) == 0 ? HealthCheckMode.OnDemand : null),
+                Period = _random.Next(2) == 0 ? null : Pick(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30)),
+                UnhealthyAfterFailures = _random.Next(2) == 0 ? null : Pick(2, 3),
+                UnhealthyAfterDuration = _random.Next(3) == 0 ? Pick(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(20)) : null,
+            };
+            return policy;
+        }
+
+        private async Task<WebApplication> StartAsync()
+        {
+            _defaults = RandomPolicy(isDefaults: true);
+            var checkCount = _random.Next(1, 5);
+            for (var i = 0; i < checkCount; i++)
+            {
+                var tags = _random.Next(3) == 0 ? Array.Empty<string>() : [HealthKitTags.Ready];
+                _checks.Add(new ModelCheck($"c{i}", tags, _random.Next(3) == 0 ? new HealthCheckPolicy() : RandomPolicy(isDefaults: false), _time)
+                {
+                    Behaviour = Pick(Behaviour.Healthy, Behaviour.Healthy, Behaviour.Degraded, Behaviour.Unhealthy, Behaviour.Slow),
+                });
+            }
+
+            var taskCount = _random.Next(3);
+            for (var i = 0; i < taskCount; i++)
+            {
+                _tasks.Add(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+
+            foreach (var path in ProbePaths)
+            {
+                _deadlines[path] = Pick(TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(800), TimeSpan.FromSeconds(2));
+            }
+
+            var readinessFailDelay = _readinessFailDelay = _random.Next(4) == 0 ? TimeSpan.FromSeconds(1) : TimeSpan.Zero;
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+            builder.WebHost.UseTestServer();
+            builder.Configuration.Sources.Clear();
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["HealthKit:Lifecycle:DrainDelay"] = DrainDelay.ToString("c", CultureInfo.InvariantCulture) });
+            builder.Logging.ClearProviders();
+            builder.Logging.SetMinimumLevel(LogLevel.Trace);
+            builder.Logging.AddProvider(_logs);
+            builder.Services.AddSingleton<TimeProvider>(_time);
+            var health = builder.Services.AddHealthKit(o =>
+            {
+                Copy(_defaults, o.Defaults);
+                o.Lifecycle.ReadinessFailDelay = readinessFailDelay;
+                o.Endpoints.Health.DetailLevel = HealthDetailLevel.Full;
+                o.Endpoints.Health.Deadline = _deadlines["/health"] = Pick(TimeSpan.FromMilliseconds(800), TimeSpan.FromSeconds(2));
+                o.Endpoints.Live.Deadline = _deadlines["/health/live"];
+                o.Endpoints.Ready.Deadline = _deadlines["/health/ready"];
+                o.Endpoints.Startup.Deadline = _deadlines["/health/startup"];
+                o.Endpoints.Ready.DetailLevel = Pick(HealthDetailLevel.Status, HealthDetailLevel.Components, HealthDetailLevel.Full);
+                o.Endpoints.Live.DetailLevel = Pick(HealthDetailLevel.Status, HealthDetailLevel.Full);
+                o.Endpoints.Startup.DetailLevel = Pick(HealthDetailLevel.Status, HealthDetailLevel.Full);
+            });
+            foreach (var check in _checks)
+            {
+                health.AddCheck(check.Name, check, tags: check.Tags);
+                health.ConfigureCheck(check.Name, p => Copy(check.Policy, p));
+            }
+
+            for (var i = 0; i < _tasks.Count; i++)
+            {
+                var task = _tasks[i];
+                health.AddStartupTask($"task{i}", (_, _) => task.Task);
+            }
+
+            var app = builder.Build();
+            app.MapHealthKit();
+            await app.StartAsync(TestContext.Current.CancellationToken);
+            Trace($"started: {_checks.Count} checks, {_tasks.Count} startup tasks, readinessFailDelay={readinessFailDelay}");
+            return app;
+        }
+
+        private static void Copy(HealthCheckPolicy from, HealthCheckPolicy to)
+        {
+            to.Timeout = from.Timeout ?? to.Timeout;
+            to.CacheTtl = from.CacheTtl ?? to.CacheTtl;
+            to.FailureCacheTtl = from.FailureCacheTtl ?? to.FailureCacheTtl;
+            to.Mode = from.Mode ?? to.Mode;
+            to.Period = from.Period ?? to.Period;
+            to.UnhealthyAfterFailures = from.UnhealthyAfterFailures ?? to.UnhealthyAfterFailures;
+            to.UnhealthyAfterDuration = from.UnhealthyAfterDuration ?? to.UnhealthyAfterDuration;
+        }
+
+        private async Task StepAsync(HttpClient client, HealthKitAvailability availability, IHostApplicationLifetime lifetime)
+        {
+            var roll = _random.Next(100);
+            if (roll < 50)
+            {
+                await RequestsAsync(client, availability);
+            }
+            else if (roll < 68)
+            {
+                var by = Pick(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(12));
+                Trace($"advance {by.TotalMilliseconds} ms");
+                await AdvanceSettledAsync(by);
+            }
+            else if (roll < 84)
+            {
+                var check = Pick([.. _checks]);
+                check.Behaviour = (Behaviour)_random.Next(Enum.GetValues<Behaviour>().Length);
+                Trace($"{check.Name} now {check.Behaviour}");
+            }
+            else if (roll < 89)
+            {
+                var check = Pick([.. _checks]);
+                Trace($"{check.Name} hung runs released");
+                check.ReleaseAll();
+                await SettleAsync();
+            }
+            else if (roll < 94)
+            {
+                _notReady = !_notReady;
+                Trace(_notReady ? "MarkNotReady" : "MarkReady");
+                if (_notReady)
+                {
+                    availability.MarkNotReady("maintenance");
+                }
+                else
+                {
+                    availability.MarkReady();
+                }
+            }
+            else if (roll < 99)
+            {
+                // Once the host stops, startup tasks are cancelled; finishing them then means nothing.
+                if (!_stopping && _tasks.FirstOrDefault(t => !t.Task.IsCompleted) is { } task)
+                {
+                    var fail = _random.Next(4) == 0;
+                    Trace(fail ? "startup task fails" : "startup task completes");
+                    if (fail)
+                    {
+                        _tasksFailed++;
+                        task.SetException(new InvalidOperationException("warmup failed: Password=" + Secret));
+                    }
+                    else
+                    {
+                        task.SetResult();
+                    }
+
+                    await Eventually.True(() => StartupSettled(availability));
+                }
+            }
+            else if (!_stopping)
+            {
+                Trace("StopApplication");
+                _stopping = true;
+                _stoppedAt = _time.GetUtcNow();
+                lifetime.StopApplication();
+                await Eventually.True(() => availability.IsStopping);
+            }
+        }
+
+        private bool StartupSettled(HealthKitAvailability availability) =>
+            _tasksFailed > 0 || availability.IsStarted == _tasks.All(t => t.Task.IsCompletedSuccessfully);
+
+        private async Task RequestsAsync(HttpClient client, HealthKitAvailability availability)
+        {
+            var count = _random.Next(1, 6);
+            var paths = new string[count];
+            for (var i = 0; i < count; i++)
+            {
+                paths[i] = _random.Next(6) == 0 ? "/health/checks/" + Pick([.. _checks]).Name : Pick(ProbePaths);
+            }
+
+            Trace("GET " + string.Join(" ", paths));
+            var firedAt = _time.GetUtcNow();
+            var pending = paths.Select(async path =>
+            {
+                var response = await GetAsync(client, path);
+                Interlocked.Increment(ref _answered);
+                return response;
+            }).ToArray();
+            var all = Task.WhenAll(pending);
+            var longest = paths.Max(path => path.StartsWith("/health/checks/", StringComparison.Ordinal) ? _deadlines["/health"] : _deadlines[path]);
+
+            await Task.WhenAny(all, Task.Delay(TimeSpan.FromMilliseconds(2), TestContext.Current.CancellationToken));
+            await SettleAsync();
+            while (!all.IsCompleted)
+            {
+                if (_time.GetUtcNow() - firedAt > longest + Margin)
+                {
+                    // Fake time is past every deadline; only scheduling is left. A thread that was starved may only now
+                    // have set its timers, so time keeps moving, a millisecond at a time, for up to ten real seconds.
+                    var grace = TimeProvider.System.GetTimestamp();
+                    while (!all.IsCompleted && TimeProvider.System.GetElapsedTime(grace) < TimeSpan.FromSeconds(10))
+                    {
+                        await Task.WhenAny(all, Task.Delay(TimeSpan.FromMilliseconds(1), TestContext.Current.CancellationToken));
+                        _time.Advance(TimeSpan.FromMilliseconds(10));
+                    }
+
+                    if (!all.IsCompleted)
+                    {
+                        var open = string.Join(", ", paths.Where((_, i) => !pending[i].IsCompleted));
+                        throw new ModelViolation(Describe($"a request was not answered {(longest + Margin).TotalMilliseconds} ms (fake) after it was sent, past its deadline: {open}"));
+                    }
+
+                    break;
+                }
+
+                await AdvanceSettledAsync(TimeSpan.FromMilliseconds(20));
+            }
+
+            var responses = await all;
+            for (var i = 0; i < count; i++)
+            {
+                Verify(paths[i], responses[i], firedAt, availability);
+            }
+
+            foreach (var name in _staleBackground)
+            {
+                await ConfirmBackgroundRunsAgainAsync(_checks.Single(c => c.Name == name));
+            }
+
+            _staleBackground.Clear();
+        }
+
+        /// <summary>
+        /// A background check served a result older than its period allows. Moving fake time slowly (real time passing
+        /// alongside, so no thread is left behind), a newer result must appear within one more period plus jitter and
+        /// timeout; if none does, the loop has stopped running it.
+        /// </summary>
+        private async Task ConfirmBackgroundRunsAgainAsync(ModelCheck check)
+        {
+            var slot = _engine!.Find(check.Name)!;
+            var before = slot.Last?.ProducedAt;
+            var period = check.Policy.Period ?? _defaults.Period ?? TimeSpan.FromSeconds(30);
+            var limit = (period * 1.1) + TimeSpan.FromSeconds(1) + TimeSpan.FromSeconds(1);
+            var moved = TimeSpan.Zero;
+            while (slot.Last?.ProducedAt == before && moved < limit)
+            {
+                _time.Advance(TimeSpan.FromMilliseconds(10));
+                moved += TimeSpan.FromMilliseconds(10);
+                await Task.Delay(TimeSpan.FromMilliseconds(1), TestContext.Current.CancellationToken);
+            }
+
+            if (slot.Last?.ProducedAt == before)
+            {
+                throw new ModelViolation(Describe($"background check {check.Name} produced no new result in {limit.TotalMilliseconds} ms of slowly moving time: its loop is not running it"));
+            }
+        }
+
+        private static async Task<(int Status, string Body)> GetAsync(HttpClient client, string path)
+        {
+            using var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+
+        private void Verify(string path, (int Status, string Body) response, DateTimeOffset firedAt, HealthKitAvailability availability)
+        {
+            void Fail(string what) => throw new ModelViolation(Describe($"GET {path} answered {response.Status} {Shorten(response.Body)}: {what}"));
+
+            if (response.Status is not (200 or 503))
+            {
+                Fail("the status code is neither 200 nor 503");
+            }
+
+            if (response.Body.Contains(Secret, StringComparison.Ordinal))
+            {
+                Fail("the planted secret is in the body");
+            }
+
+            JsonElement json;
+            try
+            {
+                json = JsonDocument.Parse(response.Body).RootElement;
+            }
+            catch (JsonException)
+            {
+                Fail("the body is not JSON");
+                return;
+            }
+
+            var status = json.GetProperty("status").GetString();
+            if ((status == "Unhealthy") != (response.Status == 503))
+            {
+                Fail("the status code does not match the status");
+            }
+
+            var readinessFailing = _stopping && availability.IsStopping && ReadinessFailingAt(firedAt);
+            var tasksDone = _tasks.All(t => t.Task.IsCompletedSuccessfully);
+            switch (path)
+            {
+                case "/health/ready" when readinessFailing || _notReady || !tasksDone:
+                    if (status != "Unhealthy")
+                    {
+                        Fail($"readiness must be Unhealthy (stopping={readinessFailing}, notReady={_notReady}, startup tasks done={tasksDone})");
+                    }
+
+                    break;
+                case "/health/startup":
+                    if ((status == "Healthy") != tasksDone)
+                    {
+                        Fail($"startup must be Healthy exactly when every startup task has completed (done={tasksDone})");
+                    }
+
+                    break;
+                case "/health/live" when status != "Healthy" && TotalDuration(json) < FixedTimeout:
+                    // Only the clock can fail liveness here: a run that fake time overtook while its thread waited to be
+                    // scheduled is reported as timed out, as it would be in a starved process.
+                    Fail("liveness depends on nothing that the model changes, so it must stay Healthy");
+                    break;
+            }
+
+            if (!json.TryGetProperty("entries", out var entries))
+            {
+                return;
+            }
+
+            foreach (var entry in entries.EnumerateObject())
+            {
+                if (_checks.FirstOrDefault(c => c.Name == entry.Name) is { } check)
+                {
+                    VerifyEntry(check, entry.Value, firedAt, Fail);
+                }
+            }
+        }
+
+        private static readonly TimeSpan DrainDelay = TimeSpan.FromSeconds(5);
+
+        /// <summary>The shortest timeout <c>self</c> can have: its own 700 ms capped by the shortest deadline drawn.</summary>
+        private static readonly TimeSpan FixedTimeout = TimeSpan.FromMilliseconds(300);
+
+        private static TimeSpan TotalDuration(JsonElement json) =>
+            TimeSpan.Parse(json.GetProperty("totalDuration").GetString()!, CultureInfo.InvariantCulture);
+
+        /// <summary>Whether readiness was already failing when a request was sent (it only ever starts failing).</summary>
+        private bool ReadinessFailingAt(DateTimeOffset moment) => _stoppedAt is { } at && moment - at >= _readinessFailDelay;
+
+        private DateTimeOffset? _stoppedAt;
+        private TimeSpan _readinessFailDelay;
+
+        private void VerifyEntry(ModelCheck check, JsonElement entry, DateTimeOffset firedAt, Action<string> fail)
+        {
+            var status = entry.GetProperty("status").GetString();
+            if (!entry.TryGetProperty("producedAt", out var producedAtProperty))
+            {
+                return;
+            }
+
+            var producedAt = producedAtProperty.GetDateTimeOffset();
+            var background = (check.Policy.Mode ?? _defaults.Mode) == HealthCheckMode.Background;
+            var timeout = Min(check.Policy.Timeout ?? _defaults.Timeout!.Value, _deadlines.Values.Min());
+            TimeSpan limit;
+            if (background)
+            {
+                // One period plus its jitter after the last run ended, which took at most its timeout; the second of slack
+                // absorbs fake time that moved on while a thread waited to be scheduled.
+                limit = ((check.Policy.Period ?? _defaults.Period ?? TimeSpan.FromSeconds(30)) * 1.1) + timeout + TimeSpan.FromSeconds(1);
+            }
+            else
+            {
+                limit = status == "Healthy" ? check.Policy.CacheTtl ?? _defaults.CacheTtl!.Value : check.Policy.FailureCacheTtl ?? _defaults.FailureCacheTtl!.Value;
+            }
+
+            if (background && firedAt - producedAt > limit)
+            {
+                // Fake time can outrun a loop whose thread was not scheduled; confirm with time moving slowly.
+                _staleBackground.Add(check.Name);
+            }
+            else if (firedAt - producedAt > limit)
+            {
+                fail($"entry {check.Name} served a result produced {(firedAt - producedAt).TotalMilliseconds} ms before the request, older than {limit.TotalMilliseconds} ms: a stale result was not run again");
+            }
+
+            var afterFailures = check.Policy.UnhealthyAfterFailures ?? _defaults.UnhealthyAfterFailures;
+            var afterDuration = check.Policy.UnhealthyAfterDuration ?? _defaults.UnhealthyAfterDuration;
+            if (status == "Unhealthy" && afterFailures > 1 && afterDuration is null)
+            {
+                var failures = entry.TryGetProperty("data", out var data) && data.TryGetProperty("consecutiveFailures", out var value) ? value.GetInt32() : 0;
+                if (failures < afterFailures)
+                {
+                    fail($"entry {check.Name} is Unhealthy after {failures} consecutive failures, below UnhealthyAfterFailures={afterFailures}: a failure skipped damping");
+                }
+            }
+
+            if (check.MaxConcurrent > 1)
+            {
+                fail($"check {check.Name} ran {check.MaxConcurrent} times at once");
+            }
+        }
+
+        private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+        private void AssertNoSecretInLogs()
+        {
+            foreach (var entry in _logs.Entries)
+            {
+                if (entry.Message.Contains(Secret, StringComparison.Ordinal) || entry.Exception?.Contains(Secret, StringComparison.Ordinal) == true)
+                {
+                    throw new ModelViolation(Describe($"the planted secret is in a log line: {entry.Category} {entry.EventId}: {Shorten(entry.Message)}"));
+                }
+            }
+        }
+
+        private static string Shorten(string text) => text.Length <= 600 ? text : text[..600] + "…";
+
+        /// <summary>Advances fake time in small steps, letting timers' continuations run between them.</summary>
+        private async Task AdvanceSettledAsync(TimeSpan by)
+        {
+            var step = TimeSpan.FromMilliseconds(50);
+            while (by > TimeSpan.Zero)
+            {
+                var next = by < step ? by : step;
+                _time.Advance(next);
+                by -= next;
+                await SettleAsync();
+            }
+        }
+
+        /// <summary>
+        /// Waits until the thread pool's queue is empty and nothing the model can observe (checks entered or left, log
+        /// lines, requests answered) has moved for a moment, so that the continuations fake time released have run.
+        /// </summary>
+        private Task SettleAsync()
+        {
+            var quiet = 0;
+            var last = Progress();
+            for (var i = 0; i < 20_000 && quiet < 4; i++)
+            {
+                Thread.Sleep(0);
+                Thread.SpinWait(50);
+                var now = Progress();
+                quiet = ThreadPool.PendingWorkItemCount == 0 && now == last ? quiet + 1 : 0;
+                last = now;
+            }
+
+            return Task.CompletedTask;
+        }
+
+        private long Progress() => _checks.Sum(check => (long)check.Transitions) + _logs.Entries.Count + Volatile.Read(ref _answered);
+
+        private int _answered;
+    }
+
+    /// <summary>A check whose behaviour the model sets; it counts how many of its runs are inside at once.</summary>
+    private sealed class ModelCheck(string name, string[] tags, HealthCheckPolicy policy, FakeTimeProvider time) : IHealthCheck
+    {
+        private readonly Lock _gate = new();
+        private readonly List<TaskCompletionSource> _hung = [];
+        private int _inside;
+        private int _maxConcurrent;
+        private int _transitions;
+
+        /// <summary>How many times a run has entered or left the check.</summary>
+        public int Transitions => Volatile.Read(ref _transitions);
+
+        public string Name { get; } = name;
+
+        public string[] Tags { get; } = tags;
+
+        public HealthCheckPolicy Policy { get; } = policy;
+
+        public Behaviour Behaviour { get; set; }
+
+        public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
+
+        public void ReleaseAll()
+        {
+            lock (_gate)
+            {
+                foreach (var hung in _hung)
+                {
+                    hung.TrySetResult();
+                }
+
+                _hung.Clear();
+            }
+        }
+
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _transitions);
+            var inside = Interlocked.Increment(ref _inside);
+            int seen;
+            while ((seen = Volatile.Read(ref _maxConcurrent)) < inside && Interlocked.CompareExchange(ref _maxConcurrent, inside, seen) != seen)
+            {
+            }
+
+            try
+            {
+                switch (Behaviour)
+                {
+                    case Behaviour.Degraded:
+                        return HealthCheckResult.Degraded("slow replica");
+                    case Behaviour.Unhealthy:
+                        return HealthCheckResult.Unhealthy("cannot reach Host=db;Password=" + Secret);
+                    case Behaviour.Throws:
+                        throw new InvalidOperationException("connect failed: Host=db;Password=" + Secret);
+                    case Behaviour.UnreadableData:
+                        return HealthCheckResult.Healthy("ok", new Dictionary<string, object>
+                        {
+                            ["items"] = Enumerable.Range(0, 1).Select<int, object>(_ => throw new InvalidOperationException("Password=" + Secret)),
+                            ["map"] = new Hashtable { [new ThrowingToString()] = 1 },
+                        });
+                    case Behaviour.SecretData:
+                        return HealthCheckResult.Healthy("ok", new Dictionary<string, object>
+                        {
+                            ["connection"] = "Server=db;Password=" + Secret,
+                            ["url"] = "postgres://app:" + Secret + "@db/app",
+                        });
+                    case Behaviour.HangHonouringToken:
+                        await Task.Delay(Timeout.InfiniteTimeSpan, time, cancellationToken);
+                        return HealthCheckResult.Healthy();
+                    case Behaviour.HangIgnoringToken:
+                        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        lock (_gate)
+                        {
+                            _hung.Add(release);
+                        }
+
+                        await release.Task;
+                        return HealthCheckResult.Healthy("finally returned");
+                    case Behaviour.Slow:
+                        await Task.Delay(TimeSpan.FromMilliseconds(150), time, cancellationToken);
+                        return HealthCheckResult.Healthy("slow but fine");
+                    default:
+                        return HealthCheckResult.Healthy("fine");
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inside);
+                Interlocked.Increment(ref _transitions);
+            }
+        }
+    }
+
+    private sealed class ThrowingToString
+    {
+        public override string ToString() => throw new InvalidOperationException("Password=" + Secret);
+    }
+}
