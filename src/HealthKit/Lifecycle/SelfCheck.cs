@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace HealthKit;
+namespace HealthKit.Lifecycle;
 
 /// <summary>
 /// The built-in liveness check. It depends on nothing outside the process: if the endpoint can run it and answer, the

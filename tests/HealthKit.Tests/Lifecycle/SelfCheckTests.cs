@@ -1,10 +1,11 @@
+using HealthKit.Lifecycle;
 using HealthKit.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
 
-namespace HealthKit.Tests.Self;
+namespace HealthKit.Tests.Lifecycle;
 
 public sealed class SelfCheckTests
 {
