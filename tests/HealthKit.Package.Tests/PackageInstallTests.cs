@@ -69,13 +69,18 @@ public sealed partial class PackageInstallTests(PackedPackages packages)
         await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), ProgramSource, TestContext.Current.CancellationToken);
         await Dotnet(app, "build", "--configuration", "Release", "--output", "out", "--disable-build-servers", "-v", "q");
 
+        // NuGet records the hash of the package it installed: it must be the one packed above, not a namesake from
+        // another source.
         foreach (var id in new[] { "HealthKit", "HealthKit.Npgsql" })
         {
-            Assert.Equal(
-                Convert.ToBase64String(SHA512.HashData(await File.ReadAllBytesAsync(packages.Package(id), TestContext.Current.CancellationToken))),
-                await File.ReadAllTextAsync(
-                    Path.Combine(packagesFolder, id.ToLowerInvariant(), PackedPackages.Version, $"{id.ToLowerInvariant()}.{PackedPackages.Version}.nupkg.sha512"),
-                    TestContext.Current.CancellationToken));
+            var packed = Convert.ToBase64String(SHA512.HashData(
+                await File.ReadAllBytesAsync(packages.Package(id), TestContext.Current.CancellationToken)));
+            var installed = Path.Combine(
+                packagesFolder, id.ToLowerInvariant(), PackedPackages.Version, $"{id.ToLowerInvariant()}.{PackedPackages.Version}.nupkg.sha512");
+            Assert.True(File.Exists(installed), $"{id} {PackedPackages.Version} was not installed from the local feed");
+            Assert.True(
+                packed == await File.ReadAllTextAsync(installed, TestContext.Current.CancellationToken),
+                $"the installed {id} {PackedPackages.Version} is not the package packed by this test");
         }
 
         var csproj = await File.ReadAllTextAsync(Path.Combine(app, "PackagedApp.csproj"), TestContext.Current.CancellationToken);
