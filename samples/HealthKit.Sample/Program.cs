@@ -2,6 +2,12 @@ using System.Data.Common;
 using HealthKit;
 using Microsoft.Data.Sqlite;
 
+// Container self-probe: `dotnet HealthKit.Sample.dll healthcheck ready` asks the running app and exits 0 or 1, no host built.
+if (HealthKitProbe.TryRun(args, out var exitCode))
+{
+    return exitCode;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 // The sample's own database: a SQLite file next to the app. Any ADO.NET DbDataSource works the same way.
@@ -39,6 +45,7 @@ app.MapGet("/slow", async (int? ms, TimeProvider time, CancellationToken cancell
 app.MapHealthKit();
 
 app.Run();
+return 0;
 
 /// <summary>The sample's entry point, visible to the tests' WebApplicationFactory.</summary>
 public partial class Program;

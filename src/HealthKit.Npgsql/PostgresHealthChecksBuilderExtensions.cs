@@ -89,6 +89,10 @@ public static class PostgresHealthChecksBuilderExtensions
             return ResolveDataSource(services, name, options);
         });
 
+        // application/health+json reports the round trip as postgres:responseTime, unless configuration says otherwise.
+        builder.Services.Configure<HealthKitOptions>(options => options.HealthJson.Measurements.TryAdd(
+            name, new HealthJsonMeasurement { Name = "responseTime", Unit = "ms", ComponentType = "datastore", DataKey = "roundTripMs" }));
+
         return builder.AddHealthKitCheck(name, configure, (services, options) => new PostgresHealthCheck(
             name,
             services.GetRequiredKeyedService<PostgresDataSourceProvider>(ProviderKey(name)),

@@ -66,4 +66,7 @@ public sealed class HealthKitOptions
     /// contain connection strings and host names; turn this on only where every caller is trusted.
     /// </value>
     public bool IncludeExceptionDetails { get; set; }
+
+    /// <summary>Gets the options for answers in <c>application/health+json</c>, bound from <c>HealthKit:HealthJson</c>.</summary>
+    public HealthJsonOptions HealthJson { get; } = new();
 }

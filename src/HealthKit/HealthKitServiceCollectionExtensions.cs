@@ -1,9 +1,11 @@
 using HealthKit.Engine;
+using HealthKit.HealthJson;
 using HealthKit.Internal;
 using HealthKit.Lifecycle;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace HealthKit;
@@ -48,6 +50,11 @@ public static class HealthKitServiceCollectionExtensions
             provider.GetRequiredService<TimeProvider>(),
             provider.GetServices<StartupTaskRegistration>()));
         services.AddHostedService<LifecycleService>();
+
+        // application/health+json: what the answers say about the service, and the measurements' validation.
+        services.TryAddSingleton(provider => new HealthJsonIdentity(
+            provider.GetRequiredService<IOptions<HealthKitOptions>>().Value, provider.GetService<IHostEnvironment>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthKitOptions>, HealthJsonOptionsValidator>());
 
         services.TryAddSingleton<SelfCheck>();
         services.TryAddSingleton<StartupCheck>();

@@ -34,6 +34,25 @@ public sealed class PostgresHealthCheckTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task Ready_AcceptHealthJson_PostgresResponseTimeIsTheRoundTrip()
+    {
+        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-health-json")));
+
+        var healthJson = await app.Host.GetAsync("/health/ready", "application/health+json");
+
+        Assert.Equal(200, healthJson.StatusCode);
+        Assert.Equal("application/health+json", healthJson.ContentType);
+        Assert.Equal("pass", healthJson.Json.GetProperty("status").GetString());
+        var observation = Assert.Single(healthJson.Json.GetProperty("checks").GetProperty("postgres:responseTime").EnumerateArray());
+        Assert.Equal("datastore", observation.GetProperty("componentType").GetString());
+        Assert.Equal("ms", observation.GetProperty("observedUnit").GetString());
+        // The test app reuses no result, so the JSON's roundTripMs would be another run's; the value is a real round trip.
+        Assert.InRange(observation.GetProperty("observedValue").GetDouble(), 0.01, PostgresApp.DefaultTimeout.TotalMilliseconds);
+        Assert.Equal("postgres", observation.GetProperty("componentId").GetString());
+        app.AssertNoSecrets();
+    }
+
+    [Fact]
     public async Task Ready_Production_ShowsStatusOnly()
     {
         await using var app = await PostgresApp.StartAsync(

@@ -39,6 +39,7 @@ public static class DatabaseHealthChecksBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DatabaseCheckOptions>, DatabaseCheckOptionsValidator>());
+        HealthJson.HealthJsonMeasurements.Declare(builder.Services, name, HealthJson.HealthJsonMeasurements.RoundTrip);
         return builder.AddHealthKitCheck(name, configure, (provider, options) =>
         {
             var dataSource = options.DataSource

@@ -39,6 +39,7 @@ public static class DiskSpaceHealthChecksBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DiskSpaceCheckOptions>, DiskSpaceCheckOptionsValidator>());
+        HealthJson.HealthJsonMeasurements.Declare(builder.Services, name, HealthJson.HealthJsonMeasurements.DiskUtilization);
         return builder.AddHealthKitCheck(name, configure, static (services, options) =>
         {
             var contentRoot = services.GetService<IHostEnvironment>()?.ContentRootPath;

@@ -1,9 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using HealthKit.Engine;
+using HealthKit.HealthJson;
 using HealthKit.Internal;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
@@ -113,6 +115,11 @@ internal sealed class HealthEndpointHandler
 
     private Task WriteAsync(HttpContext context, string name, Evaluation evaluation, HealthDetailLevel level, HealthRequest request)
     {
+        if (!request.Text && HealthJsonRequested(context) is { } identity)
+        {
+            return WriteHealthJsonAsync(context, evaluation, level, request.Notes, identity);
+        }
+
         var response = context.Response;
         response.StatusCode = evaluation.Status switch
         {
@@ -134,6 +141,27 @@ internal sealed class HealthEndpointHandler
         }
 
         JsonReportWriter.Write(response.BodyWriter, evaluation, level, _names, request.Notes);
+        var flush = response.BodyWriter.FlushAsync(context.RequestAborted);
+        return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
+    }
+
+    private static HealthJsonIdentity? HealthJsonRequested(HttpContext context) =>
+        HealthJsonWriter.IsRequested(context.Request)
+        && context.RequestServices.GetService<HealthJsonIdentity>() is { Enabled: true } identity ? identity : null;
+
+    private Task WriteHealthJsonAsync(HttpContext context, Evaluation evaluation, HealthDetailLevel level, ReportNotes? notes, HealthJsonIdentity identity)
+    {
+        var response = context.Response;
+        var (status, statusCode) = HealthJsonWriter.MapStatus(evaluation.Status, _endpoint);
+        response.StatusCode = statusCode;
+        SetNoCacheHeaders(response);
+        response.ContentType = HealthJsonWriter.ContentType;
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return Task.CompletedTask;
+        }
+
+        HealthJsonWriter.Write(response.BodyWriter, status, evaluation, level, identity, notes);
         var flush = response.BodyWriter.FlushAsync(context.RequestAborted);
         return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
     }

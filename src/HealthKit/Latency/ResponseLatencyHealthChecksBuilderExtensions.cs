@@ -49,6 +49,7 @@ public static class ResponseLatencyHealthChecksBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, LatencyStartupFilter>());
         services.TryAddSingleton<LatencyRecorderRegistry>();
         services.AddSingleton(new LatencyCheckRegistration(name));
+        HealthJson.HealthJsonMeasurements.Declare(builder.Services, name, HealthJson.HealthJsonMeasurements.P95);
         return builder.AddHealthKitCheck(name, configure, (provider, options) =>
             new ResponseLatencyHealthCheck(provider.GetRequiredService<LatencyRecorderRegistry>().Get(name), options));
     }

@@ -1,0 +1,74 @@
+using HealthKit.Probe;
+
+namespace HealthKit.Tests.Probe;
+
+public sealed class ProbeArgumentsTests
+{
+    [Theory]
+    [InlineData]
+    [InlineData("--urls", "http://*:5000")]
+    [InlineData("HealthCheck")]
+    [InlineData("serve", "healthcheck")]
+    public void TryRun_NotAProbe_ReturnsFalseAndStartsNothing(params string[] args)
+    {
+        Assert.False(HealthKitProbe.TryRun(args, out var exitCode));
+        Assert.Equal(0, exitCode);
+    }
+
+    [Fact]
+    public void Parse_Defaults_ReadyWithinThreeSeconds()
+    {
+        var arguments = ProbeArguments.Parse(["healthcheck"])!;
+
+        Assert.Null(arguments.Error);
+        Assert.Equal("ready", arguments.Endpoint);
+        Assert.Null(arguments.Url);
+        Assert.Equal(TimeSpan.FromSeconds(3), arguments.Timeout);
+    }
+
+    [Fact]
+    public void Parse_EveryOption_IsRead()
+    {
+        var arguments = ProbeArguments.Parse(["healthcheck", "LIVE", "--timeout", "1.5", "--url", "http://127.0.0.1:9000/health/live"])!;
+
+        Assert.Null(arguments.Error);
+        Assert.Equal("live", arguments.Endpoint);
+        Assert.Equal(new Uri("http://127.0.0.1:9000/health/live"), arguments.Url);
+        Assert.Equal(TimeSpan.FromSeconds(1.5), arguments.Timeout);
+    }
+
+    [Theory]
+    [InlineData("unexpected argument 'lively'", "lively")]
+    [InlineData("unexpected argument 'ready'", "live", "ready")]
+    [InlineData("--url needs a value", "--url")]
+    [InlineData("--url 'ftp://host/x' is not an absolute http or https URL", "--url", "ftp://host/x")]
+    [InlineData("--url 'health/ready' is not an absolute http or https URL", "--url", "health/ready")]
+    [InlineData("--timeout needs a value", "--timeout")]
+    [InlineData("--timeout 'soon' must be a number of seconds", "--timeout", "soon")]
+    [InlineData("--timeout '0' must be a number of seconds", "--timeout", "0")]
+    [InlineData("--timeout '-1' must be a number of seconds", "--timeout", "-1")]
+    [InlineData("--timeout 'NaN' must be a number of seconds", "--timeout", "NaN")]
+    [InlineData("--timeout '301' must be a number of seconds", "--timeout", "301")]
+    public void Run_BadArguments_ExitsTwoWithTheReasonOnStandardError(string expected, params string[] rest)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exitCode = HealthKitProbe.Run(["healthcheck", .. rest], output, error, AppContext.BaseDirectory);
+
+        Assert.Equal(HealthKitProbe.ExitUsage, exitCode);
+        Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(ProbeArguments.Usage, error.ToString(), StringComparison.Ordinal);
+        Assert.Empty(output.ToString());
+    }
+
+    [Fact]
+    public void Run_Help_ExitsTwoWithUsage()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        Assert.Equal(HealthKitProbe.ExitUsage, HealthKitProbe.Run(["healthcheck", "--help"], output, error, AppContext.BaseDirectory));
+        Assert.StartsWith(ProbeArguments.Usage, error.ToString(), StringComparison.Ordinal);
+    }
+}
