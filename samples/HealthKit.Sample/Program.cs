@@ -13,8 +13,9 @@ var health = builder.Services.AddHealthKit()
     .AddDiskSpace()         // "disk": free space where the app lives; tagged ready
     .AddResponseLatency();  // "latency": p50/p95/p99 of this app's requests over 60 s; /health only
 
-// Memory.
-health.AddMemory();         // "memory": use against the container's, or the GC heap's, limit; tagged ready
+// Memory and error rate.
+health.AddMemory()          // "memory": use against the container's, or the GC heap's, limit; tagged ready
+    .AddErrorRate();        // "errors": share of 5xx answers and thrown requests, same 60 s window as latency; /health only
 
 // PostgreSQL too, when a connection string is configured (for example the environment variable ConnectionStrings__Postgres).
 if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Postgres")))
