@@ -19,6 +19,10 @@ var health = builder.Services.AddHealthKit()
     .AddDiskSpace()         // "disk": free space where the app lives; tagged ready
     .AddResponseLatency();  // "latency": p50/p95/p99 of this app's requests over 60 s; /health only
 
+// Memory and error rate.
+health.AddMemory()          // "memory": use against the container's, or the GC heap's, limit; tagged ready
+    .AddErrorRate();        // "errors": share of 5xx answers and thrown requests, same 60 s window as latency; /health only
+
 // PostgreSQL too, when a connection string is configured (for example the environment variable ConnectionStrings__Postgres).
 if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Postgres")))
 {
@@ -41,6 +45,13 @@ app.MapGet("/slow", async (int? ms, TimeProvider time, CancellationToken cancell
     await Task.Delay(delay, time, cancellationToken);
     return Results.Ok(new { sleptMs = delay.TotalMilliseconds });
 });
+
+// Test-only: keeps memory allocated so the memory check has something to judge. Off unless Sample:AllocateEndpoint is
+// true; each call keeps at most 64 MiB more, and the endpoint keeps at most 1 GiB in all.
+if (app.Configuration.GetValue<bool>("Sample:AllocateEndpoint"))
+{
+    app.MapPost("/sample/allocate", (int? mb) => Results.Ok(new { retainedMiB = SampleAllocations.Keep(Math.Clamp(mb ?? 16, 1, 64)) }));
+}
 
 app.MapHealthKit();
 

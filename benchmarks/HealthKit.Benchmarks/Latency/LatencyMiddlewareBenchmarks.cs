@@ -10,6 +10,8 @@ namespace HealthKit.Benchmarks.Latency;
 /// <summary>
 /// What the latency-recording middleware adds to a request: each pair calls the same downstream delegate directly
 /// (the baseline) and through <see cref="LatencyMiddleware"/>, on a context already routed to an ordinary endpoint.
+/// The latency and error-rate checks are both registered, as in the sample; with the same window they share one
+/// recorder, so each request is recorded once.
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
@@ -20,14 +22,22 @@ public class LatencyMiddlewareBenchmarks
 {
     private const string Sync = "downstream completes synchronously";
     private const string Async = "downstream completes asynchronously";
+    private const string Failing = "downstream answers 500 synchronously";
 
     private static readonly RequestDelegate SyncDownstream = static _ => Task.CompletedTask;
     private static readonly RequestDelegate AsyncDownstream = static async _ => await Task.Yield();
+    private static readonly RequestDelegate FailingDownstream = static context =>
+    {
+        context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        return Task.CompletedTask;
+    };
 
     private readonly DefaultHttpContext _context = new();
+    private readonly DefaultHttpContext _failingContext = new();
     private ServiceProvider _services = null!;
     private LatencyMiddleware _syncMiddleware = null!;
     private LatencyMiddleware _asyncMiddleware = null!;
+    private LatencyMiddleware _failingMiddleware = null!;
     private LatencyRecorder _recorder = null!;
     private TimeProvider _time = null!;
 
@@ -36,7 +46,7 @@ public class LatencyMiddlewareBenchmarks
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddHealthKit().AddResponseLatency();
+        services.AddHealthKit().AddResponseLatency().AddErrorRate();
         _services = services.BuildServiceProvider();
         var registry = _services.GetRequiredService<LatencyRecorderRegistry>();
         var time = _services.GetRequiredService<TimeProvider>();
@@ -44,17 +54,26 @@ public class LatencyMiddlewareBenchmarks
         _recorder = registry.Get(ResponseLatencyHealthChecksBuilderExtensions.DefaultName);
         _syncMiddleware = new LatencyMiddleware(SyncDownstream, registry, time);
         _asyncMiddleware = new LatencyMiddleware(AsyncDownstream, registry, time);
+        _failingMiddleware = new LatencyMiddleware(FailingDownstream, registry, time);
+        if (registry.Recorders.Length != 1)
+        {
+            throw new InvalidOperationException("The latency and error-rate checks do not share one recorder.");
+        }
 
         // Routing has run by the time the middleware records, so it looks at an endpoint with ordinary metadata.
-        _context.SetEndpoint(new Endpoint(
+        var endpoint = new Endpoint(
             SyncDownstream,
             new EndpointMetadataCollection(new HttpMethodMetadata([HttpMethods.Get]), "GET /todos"),
-            "GET /todos"));
+            "GET /todos");
+        _context.SetEndpoint(endpoint);
+        _failingContext.SetEndpoint(endpoint);
 
         _syncMiddleware.InvokeAsync(_context).GetAwaiter().GetResult();
-        if (_recorder.Snapshot().Count != 1)
+        _failingMiddleware.InvokeAsync(_failingContext).GetAwaiter().GetResult();
+        var snapshot = _recorder.Snapshot();
+        if (snapshot.Count != 2 || snapshot.ServerErrorCount != 1)
         {
-            throw new InvalidOperationException("The middleware did not record the request.");
+            throw new InvalidOperationException("The middleware did not record the requests and the failure.");
         }
     }
 
@@ -76,6 +95,14 @@ public class LatencyMiddlewareBenchmarks
     [Benchmark(Description = "through LatencyMiddleware")]
     [BenchmarkCategory(Async)]
     public Task AsyncMiddleware() => _asyncMiddleware.InvokeAsync(_context);
+
+    [Benchmark(Baseline = true, Description = "downstream alone")]
+    [BenchmarkCategory(Failing)]
+    public Task FailingBaseline() => FailingDownstream(_failingContext);
+
+    [Benchmark(Description = "through LatencyMiddleware")]
+    [BenchmarkCategory(Failing)]
+    public Task FailingMiddleware() => _failingMiddleware.InvokeAsync(_failingContext);
 
     [Benchmark(Description = "LatencyRecorder.Record alone")]
     [BenchmarkCategory("recorder")]

@@ -32,6 +32,10 @@ internal static partial class Log
         public const int StartupTasksPending = 21;
         public const int StartupTaskBlocksShutdown = 22;
         public const int StartupTaskAbandoned = 23;
+
+        // Memory and error rate: 60-69.
+        public const int MemoryLimitFound = 60;
+        public const int MemoryCgroupUnreadable = 61;
     }
 
     public const string Unknown = "Unknown";
@@ -141,4 +145,20 @@ internal static partial class Log
     [LoggerMessage(EventId = Events.StartupTaskAbandoned, EventName = "HealthKitStartupTaskAbandoned", Level = LogLevel.Warning,
         Message = "Shutdown stopped waiting for startup task '{Task}' because the host's ShutdownTimeout ran out; the task ignores its cancellation token and may still be running")]
     public static partial void StartupTaskAbandoned(ILogger logger, string task);
+
+    [LoggerMessage(EventId = Events.MemoryLimitFound, EventName = "HealthKitMemoryLimitFound", Level = LogLevel.Information,
+        Message = "Memory check '{Check}' judges memory against {LimitBytes} bytes ({LimitSource})")]
+    public static partial void MemoryLimitFound(ILogger logger, string check, string limitSource, long limitBytes);
+
+    [LoggerMessage(EventId = Events.MemoryCgroupUnreadable, EventName = "HealthKitMemoryCgroupUnreadable", Level = LogLevel.Warning,
+        Message = "Memory check '{Check}' cannot read the control group's memory limit; it judges the garbage collector's figures instead")]
+    private static partial void MemoryCgroupUnreadableCore(ILogger logger, Exception exception, string check);
+
+    public static void MemoryCgroupUnreadable(ILogger logger, Exception exception, string check)
+    {
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            MemoryCgroupUnreadableCore(logger, Redactor.ForLogging(exception), check);
+        }
+    }
 }

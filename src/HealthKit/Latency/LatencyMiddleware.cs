@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Http;
 namespace HealthKit.Latency;
 
 /// <summary>
-/// Records the duration of every request into every latency check's window, except requests that are meant to last
-/// (see <see cref="IsExcluded"/>) and HealthKit's own endpoints.
+/// Records the duration and outcome of every request into every window of the latency and error-rate checks, except
+/// requests that are meant to last (see <see cref="IsExcluded"/>) and HealthKit's own endpoints.
 /// </summary>
 internal sealed class LatencyMiddleware(RequestDelegate next, LatencyRecorderRegistry registry, TimeProvider timeProvider)
 {
@@ -19,15 +19,15 @@ internal sealed class LatencyMiddleware(RequestDelegate next, LatencyRecorderReg
         {
             pending = next(context);
         }
-        catch
+        catch (Exception ex)
         {
-            Record(context, started);
+            Record(context, started, Failed(context, ex));
             throw;
         }
 
-        if (pending.IsCompleted)
+        if (pending.IsCompletedSuccessfully)
         {
-            Record(context, started);
+            Record(context, started, Answered(context));
             return pending;
         }
 
@@ -40,11 +40,23 @@ internal sealed class LatencyMiddleware(RequestDelegate next, LatencyRecorderReg
         {
             await pending.ConfigureAwait(false);
         }
-        finally
+        catch (Exception ex)
         {
-            Record(context, started);
+            Record(context, started, Failed(context, ex));
+            throw;
         }
+
+        Record(context, started, Answered(context));
     }
+
+    private static RequestOutcome Answered(HttpContext context) =>
+        context.Response.StatusCode is >= 500 and <= 599 ? RequestOutcome.ServerError : RequestOutcome.Answered;
+
+    /// <summary>A request that threw is a failure of the application, unless the client went away and cancelled it.</summary>
+    private static RequestOutcome Failed(HttpContext context, Exception exception) =>
+        exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested
+            ? Answered(context)
+            : RequestOutcome.Threw;
 
     /// <summary>
     /// Whether a finished request stays out of the window: its duration is the length of a conversation the client
@@ -81,7 +93,7 @@ internal sealed class LatencyMiddleware(RequestDelegate next, LatencyRecorderReg
             && (contentType.Length == EventStream.Length || contentType[EventStream.Length] is ';' or ' ' or '\t');
     }
 
-    private void Record(HttpContext context, long started)
+    private void Record(HttpContext context, long started, RequestOutcome outcome)
     {
         if (IsExcluded(context))
         {
@@ -92,7 +104,7 @@ internal sealed class LatencyMiddleware(RequestDelegate next, LatencyRecorderReg
         var elapsed = now - started;
         foreach (var recorder in registry.Recorders)
         {
-            recorder.Record(elapsed, now);
+            recorder.Record(elapsed, now, outcome);
         }
     }
 }

@@ -40,8 +40,11 @@ internal sealed class LatencyRecorder
 
     public TimeSpan Window => TimeSpan.FromSeconds(_windowSeconds);
 
-    /// <summary>Records one request that took <paramref name="elapsedTimestampTicks"/> of the provider's timestamp ticks.</summary>
-    public void Record(long elapsedTimestampTicks, long nowTimestamp)
+    /// <summary>
+    /// Records one request that took <paramref name="elapsedTimestampTicks"/> of the provider's timestamp ticks and ended
+    /// as <paramref name="outcome"/> says.
+    /// </summary>
+    public void Record(long elapsedTimestampTicks, long nowTimestamp, RequestOutcome outcome = RequestOutcome.Answered)
     {
         var frequency = _timeProvider.TimestampFrequency;
         var second = nowTimestamp / frequency;
@@ -59,16 +62,24 @@ internal sealed class LatencyRecorder
             if (Interlocked.CompareExchange(ref slot.Epoch, second, epoch) == epoch)
             {
                 Array.Clear(slot.Counts);
+                Volatile.Write(ref slot.ServerErrors, 0);
+                Volatile.Write(ref slot.Thrown, 0);
             }
         }
 
         var micros = elapsedTimestampTicks <= 0 ? 0 : (long)(elapsedTimestampTicks * (1_000_000.0 / frequency));
         Interlocked.Increment(ref slot.Counts[BucketOf(micros)]);
+
+        // A successful request, the common case, pays one comparison for the error rate.
+        if (outcome != RequestOutcome.Answered)
+        {
+            Interlocked.Increment(ref outcome == RequestOutcome.ServerError ? ref slot.ServerErrors : ref slot.Thrown);
+        }
     }
 
     /// <summary>Records a duration measured elsewhere, at the current time.</summary>
-    public void Record(TimeSpan elapsed) =>
-        Record((long)(elapsed.TotalSeconds * _timeProvider.TimestampFrequency), _timeProvider.GetTimestamp());
+    public void Record(TimeSpan elapsed, RequestOutcome outcome = RequestOutcome.Answered) =>
+        Record((long)(elapsed.TotalSeconds * _timeProvider.TimestampFrequency), _timeProvider.GetTimestamp(), outcome);
 
     /// <summary>Sums the window's histograms.</summary>
     public LatencySnapshot Snapshot()
@@ -76,11 +87,15 @@ internal sealed class LatencyRecorder
         var second = _timeProvider.GetTimestamp() / _timeProvider.TimestampFrequency;
         var merged = new long[BucketCount];
         long total = 0;
+        long serverErrors = 0;
+        long thrown = 0;
         foreach (var slot in _slots)
         {
             var epoch = Volatile.Read(ref slot.Epoch);
             if (epoch > second - _windowSeconds && epoch <= second)
             {
+                serverErrors += Volatile.Read(ref slot.ServerErrors);
+                thrown += Volatile.Read(ref slot.Thrown);
                 var counts = slot.Counts;
                 for (var i = 0; i < counts.Length; i++)
                 {
@@ -91,7 +106,7 @@ internal sealed class LatencyRecorder
             }
         }
 
-        return new LatencySnapshot(merged, total);
+        return new LatencySnapshot(merged, total, serverErrors, thrown);
     }
 
     internal static int BucketOf(long micros)
@@ -130,13 +145,34 @@ internal sealed class LatencyRecorder
     {
         public long Epoch = -1;
         public readonly int[] Counts = new int[BucketCount];
+        public int ServerErrors;
+        public int Thrown;
     }
 }
 
-/// <summary>The merged histogram of a window.</summary>
-internal sealed class LatencySnapshot(long[] counts, long total)
+/// <summary>How a recorded request ended.</summary>
+internal enum RequestOutcome : byte
+{
+    /// <summary>Answered with a status below 500, or aborted by the client.</summary>
+    Answered,
+
+    /// <summary>Answered with a 5xx status.</summary>
+    ServerError,
+
+    /// <summary>The pipeline threw.</summary>
+    Threw,
+}
+
+/// <summary>The merged histogram of a window, with the counts of failed requests in it.</summary>
+internal sealed class LatencySnapshot(long[] counts, long total, long serverErrors = 0, long thrown = 0)
 {
     public long Count => total;
+
+    /// <summary>Requests answered with a 5xx status.</summary>
+    public long ServerErrorCount => serverErrors;
+
+    /// <summary>Requests whose pipeline threw (a client that went away is not one).</summary>
+    public long ThrownCount => thrown;
 
     /// <summary>The latency at <paramref name="percentile"/> (0 to 100), or zero when there are no samples.</summary>
     public TimeSpan Percentile(double percentile)

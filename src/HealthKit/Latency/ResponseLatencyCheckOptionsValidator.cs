@@ -17,11 +17,7 @@ internal sealed class ResponseLatencyCheckOptionsValidator : IValidateOptions<Re
         var key = ConfigurationBinding.CheckKey(name ?? Options.DefaultName);
         var errors = new List<string>();
 
-        // The window is kept as one histogram per second, so a fraction of a second would silently be rounded up.
-        if (options.Window < TimeSpan.FromSeconds(1) || options.Window > TimeSpan.FromHours(1) || options.Window.Ticks % TimeSpan.TicksPerSecond != 0)
-        {
-            errors.Add($"{key}:{nameof(options.Window)} must be a whole number of seconds between 00:00:01 and 01:00:00 (was {options.Window}).");
-        }
+        ValidateWindow(errors, key, options.Window);
 
         if (options.MinimumSamples < 1)
         {
@@ -47,6 +43,16 @@ internal sealed class ResponseLatencyCheckOptionsValidator : IValidateOptions<Re
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>The rule for the window of every check that reads a <see cref="LatencyRecorder"/>.</summary>
+    internal static void ValidateWindow(List<string> errors, string key, TimeSpan window)
+    {
+        // The window is kept as one histogram per second, so a fraction of a second would silently be rounded up.
+        if (window < TimeSpan.FromSeconds(1) || window > TimeSpan.FromHours(1) || window.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            errors.Add($"{key}:Window must be a whole number of seconds between 00:00:01 and 01:00:00 (was {window}).");
+        }
     }
 
     private static IEnumerable<(string Percentile, TimeSpan? Degraded, TimeSpan? Unhealthy)> Pairs(ResponseLatencyCheckOptions options)

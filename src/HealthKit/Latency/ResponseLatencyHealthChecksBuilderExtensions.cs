@@ -1,5 +1,4 @@
 using HealthKit.Latency;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -44,11 +43,9 @@ public static class ResponseLatencyHealthChecksBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
 
         var services = builder.Services;
-        services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponseLatencyCheckOptions>, ResponseLatencyCheckOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, LatencyStartupFilter>());
-        services.TryAddSingleton<LatencyRecorderRegistry>();
-        services.AddSingleton(new LatencyCheckRegistration(name));
+        LatencyRecorderRegistry.Register(services, name, provider =>
+            provider.GetRequiredService<IOptionsMonitor<ResponseLatencyCheckOptions>>().Get(name).Window);
         HealthJson.HealthJsonMeasurements.Declare(builder.Services, name, HealthJson.HealthJsonMeasurements.P95);
         return builder.AddHealthKitCheck(name, configure, (provider, options) =>
             new ResponseLatencyHealthCheck(provider.GetRequiredService<LatencyRecorderRegistry>().Get(name), options));

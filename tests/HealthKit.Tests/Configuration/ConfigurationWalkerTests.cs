@@ -10,6 +10,8 @@ public sealed class ConfigurationWalkerTests
         new("database", typeof(DatabaseCheckOptions), []),
         new("disk", typeof(DiskSpaceCheckOptions), []),
         new("latency", typeof(ResponseLatencyCheckOptions), []),
+        new("memory", typeof(MemoryCheckOptions), []),
+        new("errors", typeof(ErrorRateCheckOptions), []),
     ];
 
     [Theory]

@@ -27,7 +27,7 @@ public sealed class SampleTests : IDisposable
         var json = await GetJsonAsync(client, "/health");
 
         var entries = json.GetProperty("entries");
-        Assert.Equal(["self", "startup", "availability", "database", "disk", "latency"], entries.EnumerateObject().Select(e => e.Name));
+        Assert.Equal(["self", "startup", "availability", "database", "disk", "latency", "memory", "errors"], entries.EnumerateObject().Select(e => e.Name));
         Assert.Equal("Healthy", entries.GetProperty("database").GetProperty("status").GetString());
         Assert.True(entries.GetProperty("database").GetProperty("data").GetProperty("roundTripMs").GetDouble() >= 0);
         Assert.Equal("Healthy", entries.GetProperty("latency").GetProperty("status").GetString());
@@ -42,7 +42,7 @@ public sealed class SampleTests : IDisposable
         var ready = await GetJsonAsync(client, "/health/ready");
 
         Assert.Equal(["self"], live.GetProperty("entries").EnumerateObject().Select(e => e.Name));
-        Assert.Equal(["startup", "availability", "database", "disk"], ready.GetProperty("entries").EnumerateObject().Select(e => e.Name));
+        Assert.Equal(["startup", "availability", "database", "disk", "memory"], ready.GetProperty("entries").EnumerateObject().Select(e => e.Name));
     }
 
     [Fact]
