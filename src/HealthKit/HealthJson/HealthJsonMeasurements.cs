@@ -20,4 +20,10 @@ internal static class HealthJsonMeasurements
 
     public static HealthJsonMeasurement P95() =>
         new() { Name = "responseTime", Unit = "ms", ComponentType = "component", DataKey = "p95Ms" };
+
+    public static HealthJsonMeasurement MemoryUtilization() =>
+        new() { Name = "utilization", Unit = "percent", ComponentType = "system", DataKey = "usedPercent" };
+
+    public static HealthJsonMeasurement ErrorRate() =>
+        new() { Name = "errorRate", Unit = "percent", ComponentType = "component", DataKey = "errorPercent" };
 }

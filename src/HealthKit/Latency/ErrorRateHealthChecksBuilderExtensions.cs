@@ -43,6 +43,7 @@ public static class ErrorRateHealthChecksBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ErrorRateCheckOptions>, ErrorRateCheckOptionsValidator>());
         LatencyRecorderRegistry.Register(services, name, provider =>
             provider.GetRequiredService<IOptionsMonitor<ErrorRateCheckOptions>>().Get(name).Window);
+        HealthJson.HealthJsonMeasurements.Declare(services, name, HealthJson.HealthJsonMeasurements.ErrorRate);
         return builder.AddHealthKitCheck(name, configure, (provider, options) =>
             new ErrorRateHealthCheck(provider.GetRequiredService<LatencyRecorderRegistry>().Get(name), options));
     }

@@ -40,6 +40,7 @@ public static class MemoryHealthChecksBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryCheckOptions>, MemoryCheckOptionsValidator>());
+        HealthJson.HealthJsonMeasurements.Declare(builder.Services, name, HealthJson.HealthJsonMeasurements.MemoryUtilization);
         return builder.AddHealthKitCheck(name, configure, (services, options) => new MemoryHealthCheck(
             options,
             name,
