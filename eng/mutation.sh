@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Mutation testing with Stryker.NET (pinned in .config/dotnet-tools.json).
+#
+#   eng/mutation.sh [HealthKit|HealthKit.Npgsql] [extra Stryker options...]
+#
+# Runs Stryker over one library with its test project (config: eng/mutation/<library>.json), then prints the
+# mutation score per folder of the library. Examples:
+#   eng/mutation.sh HealthKit                                  # the whole core library (slow: most of an hour on 2 cores)
+#   eng/mutation.sh HealthKit -m '**/Engine/*.cs'              # one folder
+#   eng/mutation.sh HealthKit.Npgsql
+# The HTML report is written under artifacts/mutation/<library>/reports/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$(pwd)
+
+library=${1:-HealthKit}
+shift || true
+config="$root/eng/mutation/$library.json"
+if [ ! -f "$config" ] || [ ! -d "src/$library" ]; then
+  echo "unknown library '$library': expected src/$library and eng/mutation/$library.json" >&2
+  exit 2
+fi
+
+output="$root/artifacts/mutation/$library"
+# Every mutant runs the test project; the engine's seeded model test is the slowest test in it, and a shorter walk
+# still visits every branch of the engine that a mutant can reach.
+export HEALTHKIT_MODEL_STEPS=${HEALTHKIT_MODEL_STEPS:-2000}
+rm -rf "$output"
+dotnet tool restore >/dev/null
+(cd "src/$library" && dotnet stryker --config-file "$config" --output "$output" "$@")
+
+report="$output/reports/mutation-report.json"
+if [ ! -f "$report" ]; then
+  echo "Stryker wrote no report at $report" >&2
+  exit 1
+fi
+"$root/eng/mutation-score.sh" "$report" "src/$library/"
