@@ -1,6 +1,8 @@
 using HealthKit.Engine;
 using HealthKit.Internal;
 using HealthKit.Lifecycle;
+using HealthKit.Listeners;
+using HealthKit.Publishing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -44,6 +46,15 @@ public static class HealthKitServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthKitOptions>, HealthKitOptionsValidator>());
         services.TryAddSingleton<HealthEngine>();
         services.AddHostedService<BackgroundCheckRunner>();
+
+        // Publishers and listeners: HealthCheckService and Microsoft's publisher service answered by the engine, and the
+        // status-change listeners' queue. It stops after LifecycleService (registered below), so that listeners still
+        // hear the changes of the shutdown drain.
+        PublisherRegistration.Add(services);
+        services.TryAddSingleton<HealthStatusNotifier>();
+        services.AddHostedService(provider => provider.GetRequiredService<HealthStatusNotifier>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthKitOptions>, ListenerOptionsValidator>());
+
         services.TryAddSingleton(provider => new HealthKitAvailability(
             provider.GetRequiredService<TimeProvider>(),
             provider.GetServices<StartupTaskRegistration>()));
