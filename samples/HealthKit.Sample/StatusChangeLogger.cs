@@ -6,11 +6,11 @@ internal sealed partial class StatusChangeLogger(ILogger<StatusChangeLogger> log
 {
     public Task OnStatusChangedAsync(HealthStatusChange change, CancellationToken cancellationToken)
     {
-        LogChange(logger, change.Kind, change.Name, change.PreviousStatus?.ToString() ?? "nothing", change.Status, change.Description ?? string.Empty, change.ChangedAt);
+        LogChange(logger, change.Kind, change.Name, change.PreviousStatus?.ToString() ?? "nothing", change.Status, change.Description is null ? string.Empty : ": " + change.Description, change.ChangedAt);
         return Task.CompletedTask;
     }
 
     [LoggerMessage(EventId = 1000, EventName = "SampleStatusChanged", Level = LogLevel.Information,
-        Message = "{Kind} '{Name}' went from {PreviousStatus} to {Status} at {ChangedAt:O} {Description}")]
+        Message = "{Kind} '{Name}' went from {PreviousStatus} to {Status} at {ChangedAt:O}{Description}")]
     private static partial void LogChange(ILogger logger, HealthStatusChangeKind kind, string name, string previousStatus, HealthStatus status, string description, DateTimeOffset changedAt);
 }

@@ -48,8 +48,8 @@ public static class HealthKitServiceCollectionExtensions
         services.AddHostedService<BackgroundCheckRunner>();
 
         // Publishers and listeners: HealthCheckService and Microsoft's publisher service answered by the engine, and the
-        // status-change listeners' queue. It stops after LifecycleService (registered below), so that listeners still
-        // hear the changes of the shutdown drain.
+        // status-change listeners' queue. The shutdown drain runs before any hosted service stops, so listeners still
+        // hear readiness fail.
         PublisherRegistration.Add(services);
         services.TryAddSingleton<HealthStatusNotifier>();
         services.AddHostedService(provider => provider.GetRequiredService<HealthStatusNotifier>());

@@ -34,6 +34,7 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
     private IHealthStatusListener[] _listeners = [];
     private Task? _loop;
     private int _full;
+    private bool _stopped;
 
     public HealthStatusNotifier(IServiceProvider services, IOptions<HealthKitOptions> options, TimeProvider time, ILogger<HealthStatusNotifier> logger)
     {
@@ -77,7 +78,7 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
         {
             Volatile.Write(ref _full, 0);
         }
-        else if (Interlocked.Exchange(ref _full, 1) == 0 && !_abort.IsCancellationRequested)
+        else if (!Volatile.Read(ref _stopped) && Interlocked.Exchange(ref _full, 1) == 0)
         {
             Log.ListenerQueueFull(_logger, Capacity);
         }
@@ -96,6 +97,8 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A change after this point comes too late to be delivered; it is not a full queue.
+        Volatile.Write(ref _stopped, true);
         _queue.Writer.TryComplete();
         if (_loop is null)
         {
@@ -150,6 +153,8 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
 
     public void Dispose()
     {
+        Volatile.Write(ref _stopped, true);
+
         // Not disposed: a delivery still in flight when the host is torn down without stopping may link to it.
         _queue.Writer.TryComplete();
         _abort.Cancel();

@@ -145,6 +145,36 @@ public sealed class HealthStatusListenerTests
     }
 
     [Fact]
+    public async Task StuckListener_QueueFull_DropsAndLogsOnce_ThenCatchesUp()
+    {
+        var time = new FakeTimeProvider();
+        var logs = new TestLogSink();
+        var hanging = new HangingListener();
+        var runs = 0;
+        await using var host = await Start(
+            time,
+            c =>
+            {
+                c.AddCheck("flapping", () => Interlocked.Increment(ref runs) % 2 == 0 ? HealthCheckResult.Unhealthy("down") : HealthCheckResult.Healthy());
+                c.Services.AddSingleton<IHealthStatusListener>(hanging);
+            },
+            o => o.ListenerTimeout = TimeSpan.FromSeconds(10),
+            logs);
+
+        await host.GetAsync("/health/checks/flapping");
+        await host.GetAsync("/health/checks/flapping");
+        await Eventually.True(() => hanging.Calls == 1);
+        for (var i = 0; i < 300; i++)
+        {
+            await host.GetAsync("/health/checks/flapping");
+        }
+
+        Assert.Single(logs.ForEvent(Log.Events.ListenerQueueFull, "HealthKitListenerQueueFull"));
+        time.Advance(TimeSpan.FromSeconds(10));
+        await Eventually.True(() => hanging.Calls == 1 + 256);
+    }
+
+    [Fact]
     public async Task Stop_DeliversChangesStillQueued()
     {
         var time = new FakeTimeProvider();
@@ -163,6 +193,33 @@ public sealed class HealthStatusListenerTests
             await stop;
 
             Assert.Equal(["db", "Health"], gate.Heard);
+        }
+    }
+
+    [Fact]
+    public async Task ShutdownDrain_ListenerHearsReadinessFail()
+    {
+        var time = new FakeTimeProvider();
+        var host = await TestHost.StartAsync(
+            b =>
+            {
+                b.Services.AddSingleton<TimeProvider>(time);
+                b.Services.AddHealthKit().AddHealthStatusListener<RecordingListener>();
+            },
+            configuration: new Dictionary<string, string?> { ["HealthKit:Lifecycle:DrainDelay"] = "00:00:05" });
+        await using (host)
+        {
+            var recorded = host.Services.GetServices<IHealthStatusListener>().OfType<RecordingListener>().Single();
+            Assert.Equal(200, (await host.GetAsync("/health/ready")).StatusCode);
+
+            var stop = host.App.StopAsync(TestContext.Current.CancellationToken);
+            await Eventually.True(async () => (await host.GetAsync("/health/ready")).StatusCode == 503);
+            time.Advance(TimeSpan.FromSeconds(5));
+            await stop;
+
+            Assert.Equal(
+                [(HealthStatusChangeKind.Check, "availability", HealthStatus.Unhealthy), (HealthStatusChangeKind.Endpoint, "Ready", HealthStatus.Unhealthy)],
+                recorded.Changes.Select(c => (c.Kind, c.Name, c.Status)));
         }
     }
 
