@@ -47,7 +47,7 @@ internal sealed class GuardedPublisher : IHealthCheckPublisher
             if (_running is { IsCompleted: false })
             {
                 Log.PublisherStillRunning(_logger, _name);
-                _failures++;
+                Interlocked.Increment(ref _failures);
                 return;
             }
 
