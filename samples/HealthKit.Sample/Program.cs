@@ -29,6 +29,13 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Postgr
     health.AddPostgres("Postgres");     // "postgres": one pooled round trip; tagged ready
 }
 
+// Status changes: one log line each, and a POST to a webhook when HealthKit:Webhook:Url is configured.
+health.AddHealthStatusListener<StatusChangeLogger>();
+if (!string.IsNullOrWhiteSpace(builder.Configuration["HealthKit:Webhook:Url"]))
+{
+    health.AddWebhookListener();
+}
+
 var app = builder.Build();
 
 await SampleData.SeedAsync(app.Services.GetRequiredService<DbDataSource>());

@@ -35,6 +35,15 @@ public sealed class HealthKitOptions
         new Dictionary<string, HealthCheckPolicy>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
+    /// Gets or sets how long HealthKit waits for one <see cref="IHealthStatusListener"/> call before it gives up on it.
+    /// </summary>
+    /// <value>The default is 30 seconds. It must be positive and at most 5 minutes.</value>
+    public TimeSpan ListenerTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets the options of the webhook listener (see <see cref="HealthKitWebhookOptions"/>).</summary>
+    public HealthKitWebhookOptions Webhook { get; } = new();
+
+    /// <summary>
     /// Gets or sets the name of an authorization policy. A caller that satisfies it sees
     /// <see cref="AuthorizedDetailLevel"/> on every endpoint.
     /// </summary>

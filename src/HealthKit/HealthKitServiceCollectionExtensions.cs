@@ -2,6 +2,8 @@ using HealthKit.Engine;
 using HealthKit.HealthJson;
 using HealthKit.Internal;
 using HealthKit.Lifecycle;
+using HealthKit.Listeners;
+using HealthKit.Publishing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -46,6 +48,15 @@ public static class HealthKitServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthKitOptions>, HealthKitOptionsValidator>());
         services.TryAddSingleton<HealthEngine>();
         services.AddHostedService<BackgroundCheckRunner>();
+
+        // Publishers and listeners: HealthCheckService and Microsoft's publisher service answered by the engine, and the
+        // status-change listeners' queue. The shutdown drain runs before any hosted service stops, so listeners still
+        // hear readiness fail.
+        PublisherRegistration.Add(services);
+        services.TryAddSingleton<HealthStatusNotifier>();
+        services.AddHostedService(provider => provider.GetRequiredService<HealthStatusNotifier>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthKitOptions>, ListenerOptionsValidator>());
+
         services.TryAddSingleton(provider => new HealthKitAvailability(
             provider.GetRequiredService<TimeProvider>(),
             provider.GetServices<StartupTaskRegistration>()));

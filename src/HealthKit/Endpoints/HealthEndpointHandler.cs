@@ -3,6 +3,7 @@ using System.Text.Json;
 using HealthKit.Engine;
 using HealthKit.HealthJson;
 using HealthKit.Internal;
+using HealthKit.Listeners;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -199,6 +200,7 @@ internal sealed class HealthEndpointHandler
     private void TrackStatus(HealthStatus status)
     {
         var previous = Interlocked.Exchange(ref _lastStatus, (int)status);
+        NotifyListeners(previous, status);
         var level = _engine.Availability.IsStopping ? LogLevel.Information : Log.LevelFor(status);
         if (previous != (int)status && (previous >= 0 || status != HealthStatus.Healthy) && _logger.IsEnabled(level))
         {
@@ -208,6 +210,16 @@ internal sealed class HealthEndpointHandler
                 _endpoint.Key,
                 previous < 0 ? Log.Unknown : Log.StatusNames[previous],
                 status);
+        }
+    }
+
+    /// <summary>Queues the endpoint's change for the <see cref="IHealthStatusListener"/>s; never waits for them.</summary>
+    private void NotifyListeners(int previous, HealthStatus status)
+    {
+        HealthStatus? before = previous < 0 ? null : (HealthStatus)previous;
+        if (HealthStatusNotifier.IsChange(before, status))
+        {
+            _engine.Notifier.EndpointChanged(_endpoint.Key, before, status);
         }
     }
 }

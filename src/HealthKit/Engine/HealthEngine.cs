@@ -1,5 +1,6 @@
 using HealthKit.Internal;
 using HealthKit.Lifecycle;
+using HealthKit.Listeners;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -28,9 +29,11 @@ internal sealed class HealthEngine : IDisposable
         TimeProvider timeProvider,
         HealthKitAvailability availability,
         IEnumerable<FixedPolicyCheck> fixedPolicies,
+        HealthStatusNotifier notifier,
         ILogger<HealthEngine> logger)
     {
         _scopes = scopes;
+        Notifier = notifier;
         _logger = logger;
         TimeProvider = timeProvider;
         Availability = availability;
@@ -86,6 +89,9 @@ internal sealed class HealthEngine : IDisposable
     public HealthKitOptions Options { get; }
 
     public long StartedTimestamp { get; }
+
+    /// <summary>Where status changes go for the <see cref="IHealthStatusListener"/>s, checks' and endpoints' alike.</summary>
+    public HealthStatusNotifier Notifier { get; }
 
     public CheckSlot[] Slots { get; }
 
@@ -306,6 +312,8 @@ internal sealed class HealthEngine : IDisposable
                     outcome.Status,
                     outcome.Description);
             }
+
+            Notifier.CheckChanged(slot.Name, previous?.Status, outcome.Status, outcome.Description, outcome.ProducedAt);
         }
         else if (exception is not null)
         {

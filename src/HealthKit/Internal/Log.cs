@@ -33,6 +33,16 @@ internal static partial class Log
         public const int StartupTaskBlocksShutdown = 22;
         public const int StartupTaskAbandoned = 23;
 
+        // Publishers and listeners: 40-49.
+        public const int PublisherFailed = 40;
+        public const int PublisherTimedOut = 41;
+        public const int PublisherRecovered = 42;
+        public const int PublisherStillRunning = 43;
+        public const int ListenerFailed = 44;
+        public const int ListenerTimedOut = 45;
+        public const int ListenerQueueFull = 46;
+        public const int WebhookFailed = 47;
+
         // Memory and error rate: 60-69.
         public const int MemoryLimitFound = 60;
         public const int MemoryCgroupUnreadable = 61;

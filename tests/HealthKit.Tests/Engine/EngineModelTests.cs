@@ -2,6 +2,7 @@ using System.Collections;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using HealthKit.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -135,6 +136,7 @@ public sealed class EngineModelTests
                 }
 
                 AssertNoSecretInLogs();
+                await AssertListenerSawExactlyTheLoggedChangesAsync();
 
                 // The drain waits on fake time: keep the clock moving until the host has stopped.
                 var stop = app.StopAsync(CancellationToken.None);
@@ -265,6 +267,8 @@ public sealed class EngineModelTests
                 var task = _tasks[i];
                 health.AddStartupTask($"task{i}", (_, _) => task.Task);
             }
+
+            health.Services.AddSingleton<IHealthStatusListener>(_listener);
 
             var app = builder.Build();
             app.MapHealthKit();
@@ -595,6 +599,57 @@ public sealed class EngineModelTests
             }
         }
 
+        /// <summary>
+        /// The listener must hear exactly the status changes the engine published and logged, checks' and endpoints'
+        /// alike: none missed, none invented, none twice. Two publications of one check can race to the log and the queue,
+        /// so the comparison is of the two multisets; fake time is frozen here, so both sides come to rest.
+        /// </summary>
+        private async Task AssertListenerSawExactlyTheLoggedChangesAsync()
+        {
+            await SettleAsync();
+            List<string> logged = [], heard = [];
+            var limit = TimeSpan.FromSeconds(10);
+            var started = TimeProvider.System.GetTimestamp();
+            while (true)
+            {
+                logged = [.. LoggedChanges().Order(StringComparer.Ordinal)];
+                heard = [.. _listener.Changes.Select(c => $"{c.Kind} {c.Name}: {c.PreviousStatus?.ToString() ?? "Unknown"} -> {c.Status}").Order(StringComparer.Ordinal)];
+                if (logged.SequenceEqual(heard, StringComparer.Ordinal) || TimeProvider.System.GetElapsedTime(started) > limit)
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(10), TestContext.Current.CancellationToken);
+            }
+
+            if (!logged.SequenceEqual(heard, StringComparer.Ordinal))
+            {
+                var missed = logged.Except(heard, StringComparer.Ordinal).Take(5);
+                var extra = heard.Except(logged, StringComparer.Ordinal).Take(5);
+                throw new ModelViolation(Describe($"the listener heard {heard.Count} status changes, the log has {logged.Count}; missed: [{string.Join("; ", missed)}], extra: [{string.Join("; ", extra)}]"));
+            }
+        }
+
+        private IEnumerable<string> LoggedChanges()
+        {
+            foreach (var entry in _logs.Entries)
+            {
+                if (entry.EventId.Name == "HealthKitCheckStatusChanged" && CheckChange.Match(entry.Message) is { Success: true } check)
+                {
+                    yield return $"Check {check.Groups[1].Value}: {check.Groups[2].Value} -> {check.Groups[3].Value}";
+                }
+                else if (entry.EventId.Name == "HealthKitEndpointStatusChanged" && EndpointChange.Match(entry.Message) is { Success: true } endpoint)
+                {
+                    yield return $"Endpoint {endpoint.Groups[1].Value}: {endpoint.Groups[2].Value} -> {endpoint.Groups[3].Value}";
+                }
+            }
+        }
+
+        private static readonly Regex CheckChange = new("^Health check '([^']+)' changed from (\\w+) to (\\w+):", RegexOptions.CultureInvariant);
+        private static readonly Regex EndpointChange = new("^Health endpoint '([^']+)' changed from (\\w+) to (\\w+)$", RegexOptions.CultureInvariant);
+
+        private readonly ModelListener _listener = new();
+
         private static string Shorten(string text) => text.Length <= 600 ? text : text[..600] + "…";
 
         /// <summary>Advances fake time in small steps, letting timers' continuations run between them.</summary>
@@ -725,6 +780,18 @@ public sealed class EngineModelTests
                 Interlocked.Decrement(ref _inside);
                 Interlocked.Increment(ref _transitions);
             }
+        }
+    }
+
+    /// <summary>Keeps every change it hears, in the order it hears them.</summary>
+    private sealed class ModelListener : IHealthStatusListener
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<HealthStatusChange> Changes { get; } = new();
+
+        public Task OnStatusChangedAsync(HealthStatusChange change, CancellationToken cancellationToken)
+        {
+            Changes.Enqueue(change);
+            return Task.CompletedTask;
         }
     }
 

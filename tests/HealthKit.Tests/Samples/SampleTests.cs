@@ -2,7 +2,11 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using HealthKit.Tests.Infrastructure;
+using HealthKit.Tests.Listeners;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace HealthKit.Tests.Samples;
 
@@ -73,6 +77,34 @@ public sealed class SampleTests : IDisposable
         using var response = await client.PostAsync("/health", content: null, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task StatusChange_IsLoggedOnce_AndPostedToTheConfiguredWebhook()
+    {
+        await using var webhook = await WebhookServer.StartAsync((_, context) =>
+        {
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return Task.CompletedTask;
+        });
+        var logs = new TestLogSink();
+        using var factory = _factory.WithWebHostBuilder(builder => builder
+            .UseSetting("HealthKit:Checks:database:Query", "SELECT * FROM table_that_does_not_exist")
+            .UseSetting("HealthKit:Webhook:Url", webhook.Url.ToString())
+            .ConfigureLogging(logging => logging.AddProvider(logs)));
+        using var client = factory.CreateClient();
+
+        using var ready = await client.GetAsync("/health/ready", TestContext.Current.CancellationToken);
+        using var again = await client.GetAsync("/health/ready", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        await Eventually.True(() => webhook.Received.Count >= 2);
+        var posted = webhook.Received.Select(p => JsonDocument.Parse(p.Body).RootElement).Select(j => (j.GetProperty("kind").GetString(), j.GetProperty("name").GetString(), j.GetProperty("status").GetString())).ToArray();
+        Assert.Equal([("check", "database", "Unhealthy"), ("endpoint", "Ready", "Unhealthy")], posted);
+        var lines = logs.Entries.Where(e => e.EventId.Name == "SampleStatusChanged").Select(e => e.Message).ToArray();
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("Check 'database' went from nothing to Unhealthy at ", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("Endpoint 'Ready' went from nothing to Unhealthy at ", lines[1], StringComparison.Ordinal);
     }
 
     private static async Task<JsonElement> GetJsonAsync(HttpClient client, string path)

@@ -1,0 +1,257 @@
+using HealthKit.Internal;
+using HealthKit.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HealthKit.Tests.Listeners;
+
+public sealed class HealthStatusListenerTests
+{
+    private const string Secret = "Sup3rS3cret-51be";
+
+    private static Task<TestHost> Start(FakeTimeProvider time, Action<IHealthChecksBuilder> configure, Action<HealthKitOptions>? options = null, TestLogSink? logs = null) =>
+        TestHost.StartAsync(
+            b =>
+            {
+                b.Services.AddSingleton<TimeProvider>(time);
+                configure(b.Services.AddHealthKit(o =>
+                {
+                    o.Defaults.CacheTtl = TimeSpan.Zero;
+                    o.Defaults.FailureCacheTtl = TimeSpan.Zero;
+                    options?.Invoke(o);
+                }));
+            },
+            logs: logs);
+
+    [Fact]
+    public async Task CheckAndEndpointChanges_EachReportedOnce_WithRedactedDescriptionAndTime()
+    {
+        var time = new FakeTimeProvider();
+        var result = HealthCheckResult.Healthy("fine");
+        await using var host = await Start(time, c => c.AddCheck("db", new CountingCheck(() => result)).AddHealthStatusListener<RecordingListener>());
+        var recorded = host.Services.GetServices<IHealthStatusListener>().OfType<RecordingListener>().Single();
+
+        await host.GetAsync("/health");
+        time.Advance(TimeSpan.FromSeconds(1));
+        result = HealthCheckResult.Unhealthy("cannot reach Host=db;Password=" + Secret);
+        var failedAt = time.GetUtcNow();
+        await host.GetAsync("/health");
+        await host.GetAsync("/health");
+        time.Advance(TimeSpan.FromSeconds(1));
+        result = HealthCheckResult.Healthy("fine");
+        var recoveredAt = time.GetUtcNow();
+        await host.GetAsync("/health");
+        await host.GetAsync("/health");
+
+        await Eventually.True(() => recorded.Changes.Count >= 4);
+        var checks = recorded.Of(HealthStatusChangeKind.Check).ToArray();
+        Assert.Equal(2, checks.Length);
+        Assert.Equal(("db", (HealthStatus?)HealthStatus.Healthy, HealthStatus.Unhealthy, failedAt), (checks[0].Name, checks[0].PreviousStatus, checks[0].Status, checks[0].ChangedAt));
+        Assert.StartsWith("cannot reach Host=db;Password=", checks[0].Description, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, checks[0].Description, StringComparison.Ordinal);
+        Assert.Equal(("db", (HealthStatus?)HealthStatus.Unhealthy, HealthStatus.Healthy, recoveredAt), (checks[1].Name, checks[1].PreviousStatus, checks[1].Status, checks[1].ChangedAt));
+
+        var endpoints = recorded.Of(HealthStatusChangeKind.Endpoint).ToArray();
+        Assert.Equal(2, endpoints.Length);
+        Assert.Equal(("Health", (HealthStatus?)HealthStatus.Healthy, HealthStatus.Unhealthy, failedAt), (endpoints[0].Name, endpoints[0].PreviousStatus, endpoints[0].Status, endpoints[0].ChangedAt));
+        Assert.Null(endpoints[0].Description);
+        Assert.Equal(("Health", (HealthStatus?)HealthStatus.Unhealthy, HealthStatus.Healthy), (endpoints[1].Name, endpoints[1].PreviousStatus, endpoints[1].Status));
+    }
+
+    [Fact]
+    public async Task DampedCheck_ListenerSeesDegradedThenUnhealthyAtTheLimit()
+    {
+        var time = new FakeTimeProvider();
+        var result = HealthCheckResult.Healthy();
+        await using var host = await Start(
+            time,
+            c => c.AddCheck("db", new CountingCheck(() => result)).AddHealthStatusListener<RecordingListener>(),
+            o => o.Defaults.UnhealthyAfterFailures = 3);
+        var recorded = host.Services.GetServices<IHealthStatusListener>().OfType<RecordingListener>().Single();
+
+        await host.GetAsync("/health/checks/db");
+        result = HealthCheckResult.Unhealthy("down");
+        for (var i = 0; i < 4; i++)
+        {
+            await host.GetAsync("/health/checks/db");
+        }
+
+        await Eventually.True(() => recorded.Changes.Count >= 2);
+        await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, TestContext.Current.CancellationToken);
+        var changes = recorded.Of(HealthStatusChangeKind.Check).Select(c => (c.PreviousStatus, c.Status, c.Description)).ToArray();
+        Assert.Equal(
+            [(HealthStatus.Healthy, HealthStatus.Degraded, "failing (1 of 3): down"), (HealthStatus.Degraded, HealthStatus.Unhealthy, "down")],
+            changes);
+    }
+
+    [Fact]
+    public async Task ThrowingListener_IsLoggedWithoutSecret_AndOthersStillHearTheChange()
+    {
+        var time = new FakeTimeProvider();
+        var logs = new TestLogSink();
+        var throwing = new ThrowingListener("webhook said: token=" + Secret);
+        await using var host = await Start(
+            time,
+            c =>
+            {
+                c.AddCheck("db", () => HealthCheckResult.Unhealthy("down"));
+                c.Services.AddSingleton<IHealthStatusListener>(throwing);
+                c.AddHealthStatusListener<RecordingListener>();
+            },
+            logs: logs);
+        var recorded = host.Services.GetServices<IHealthStatusListener>().OfType<RecordingListener>().Single();
+
+        var response = await host.GetAsync("/health");
+
+        Assert.Equal(503, response.StatusCode);
+        await Eventually.True(() => recorded.Changes.Count >= 2);
+        var failures = logs.ForEvent(Log.Events.ListenerFailed, "HealthKitListenerFailed").ToArray();
+        Assert.Equal(2, failures.Length);
+        Assert.All(failures, f => Assert.Contains(nameof(ThrowingListener), f.Message, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Entries, e => e.Message.Contains(Secret, StringComparison.Ordinal) || e.Exception?.Contains(Secret, StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task HangingListener_RequestsDoNotWait_AndItIsAbandonedAtTheTimeout()
+    {
+        var time = new FakeTimeProvider();
+        var logs = new TestLogSink();
+        var hanging = new HangingListener();
+        await using var host = await Start(
+            time,
+            c =>
+            {
+                c.AddCheck("db", () => HealthCheckResult.Unhealthy("down"), tags: [HealthKitTags.Ready]);
+                c.Services.AddSingleton<IHealthStatusListener>(hanging);
+                c.AddHealthStatusListener<RecordingListener>();
+            },
+            o => o.ListenerTimeout = TimeSpan.FromSeconds(10),
+            logs);
+        var recorded = host.Services.GetServices<IHealthStatusListener>().OfType<RecordingListener>().Single();
+
+        Assert.Equal(503, (await host.GetAsync("/health/checks/db")).StatusCode);
+        await Eventually.True(() => hanging.Calls == 1);
+        Assert.Equal(503, (await host.GetAsync("/health/ready")).StatusCode);
+        time.Advance(TimeSpan.FromSeconds(9.9));
+        await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, TestContext.Current.CancellationToken);
+        Assert.Empty(recorded.Changes);
+
+        time.Advance(TimeSpan.FromSeconds(0.1));
+        await Eventually.True(() => recorded.Changes.Count >= 2);
+        var timedOut = Assert.Single(logs.ForEvent(Log.Events.ListenerTimedOut, "HealthKitListenerTimedOut"));
+        Assert.Contains(nameof(HangingListener), timedOut.Message, StringComparison.Ordinal);
+        Assert.Equal(["db", "Ready"], recorded.Changes.Select(c => c.Name));
+    }
+
+    [Fact]
+    public async Task StuckListener_QueueFull_DropsAndLogsOnce_ThenCatchesUp()
+    {
+        var time = new FakeTimeProvider();
+        var logs = new TestLogSink();
+        var hanging = new HangingListener();
+        var runs = 0;
+        await using var host = await Start(
+            time,
+            c =>
+            {
+                c.AddCheck("flapping", () => Interlocked.Increment(ref runs) % 2 == 0 ? HealthCheckResult.Unhealthy("down") : HealthCheckResult.Healthy());
+                c.Services.AddSingleton<IHealthStatusListener>(hanging);
+            },
+            o => o.ListenerTimeout = TimeSpan.FromSeconds(10),
+            logs);
+
+        await host.GetAsync("/health/checks/flapping");
+        await host.GetAsync("/health/checks/flapping");
+        await Eventually.True(() => hanging.Calls == 1);
+        for (var i = 0; i < 300; i++)
+        {
+            await host.GetAsync("/health/checks/flapping");
+        }
+
+        Assert.Single(logs.ForEvent(Log.Events.ListenerQueueFull, "HealthKitListenerQueueFull"));
+        time.Advance(TimeSpan.FromSeconds(10));
+        await Eventually.True(() => hanging.Calls == 1 + 256);
+    }
+
+    [Fact]
+    public async Task Stop_DeliversChangesStillQueued()
+    {
+        var time = new FakeTimeProvider();
+        var gate = new GatedListener();
+        var host = await Start(time, c =>
+        {
+            c.AddCheck("db", () => HealthCheckResult.Degraded("slow"));
+            c.Services.AddSingleton<IHealthStatusListener>(gate);
+        });
+        await using (host)
+        {
+            await host.GetAsync("/health");
+            await Eventually.True(() => gate.Entered);
+            var stop = host.App.StopAsync(TestContext.Current.CancellationToken);
+            gate.Open();
+            await stop;
+
+            Assert.Equal(["db", "Health"], gate.Heard);
+        }
+    }
+
+    [Fact]
+    public async Task ShutdownDrain_ListenerHearsReadinessFail()
+    {
+        var time = new FakeTimeProvider();
+        var host = await TestHost.StartAsync(
+            b =>
+            {
+                b.Services.AddSingleton<TimeProvider>(time);
+                b.Services.AddHealthKit().AddHealthStatusListener<RecordingListener>();
+            },
+            configuration: new Dictionary<string, string?> { ["HealthKit:Lifecycle:DrainDelay"] = "00:00:05" });
+        await using (host)
+        {
+            var recorded = host.Services.GetServices<IHealthStatusListener>().OfType<RecordingListener>().Single();
+            Assert.Equal(200, (await host.GetAsync("/health/ready")).StatusCode);
+
+            var stop = host.App.StopAsync(TestContext.Current.CancellationToken);
+            await Eventually.True(async () => (await host.GetAsync("/health/ready")).StatusCode == 503);
+            time.Advance(TimeSpan.FromSeconds(5));
+            await stop;
+
+            Assert.Equal(
+                [(HealthStatusChangeKind.Check, "availability", HealthStatus.Unhealthy), (HealthStatusChangeKind.Endpoint, "Ready", HealthStatus.Unhealthy)],
+                recorded.Changes.Select(c => (c.Kind, c.Name, c.Status)));
+        }
+    }
+
+    private sealed class GatedListener : IHealthStatusListener
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly List<string> _heard = [];
+        private volatile bool _entered;
+
+        public bool Entered => _entered;
+
+        public string[] Heard
+        {
+            get
+            {
+                lock (_heard)
+                {
+                    return [.. _heard];
+                }
+            }
+        }
+
+        public void Open() => _gate.TrySetResult();
+
+        public async Task OnStatusChangedAsync(HealthStatusChange change, CancellationToken cancellationToken)
+        {
+            _entered = true;
+            await _gate.Task;
+            lock (_heard)
+            {
+                _heard.Add(change.Name);
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.Text.Json;
+using HealthKit.Internal;
+using HealthKit.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace HealthKit.Tests.Listeners;
+
+public sealed class WebhookListenerTests
+{
+    private static Task<TestHost> Start(Uri url, Action<HealthKitWebhookOptions> webhook, TestLogSink? logs = null) =>
+        TestHost.StartAsync(
+            b => b.Services.AddHealthKit()
+                .AddCheck("db", () => HealthCheckResult.Unhealthy("down"))
+                .AddWebhookListener(o =>
+                {
+                    o.Url = url;
+                    webhook(o);
+                }),
+            logs: logs);
+
+    [Fact]
+    public async Task Webhook_ServerFailsOnce_RetriesAndPostsEachChangeAsJson()
+    {
+        await using var server = await WebhookServer.StartAsync((number, context) =>
+        {
+            context.Response.StatusCode = number == 1 ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status204NoContent;
+            return Task.CompletedTask;
+        });
+        var logs = new TestLogSink();
+        await using var host = await Start(server.Url, o => o.RetryDelay = TimeSpan.Zero, logs);
+
+        Assert.Equal(503, (await host.GetAsync("/health")).StatusCode);
+
+        await Eventually.True(() => server.Requests >= 3);
+        var posts = server.Received.ToArray();
+        Assert.Equal(3, posts.Length);
+        Assert.All(posts, p => Assert.Equal("application/json; charset=utf-8", p.ContentType));
+        Assert.Equal(posts[0].Body, posts[1].Body);
+        var check = JsonDocument.Parse(posts[1].Body).RootElement;
+        Assert.Equal("check", check.GetProperty("kind").GetString());
+        Assert.Equal("db", check.GetProperty("name").GetString());
+        Assert.Equal(JsonValueKind.Null, check.GetProperty("previousStatus").ValueKind);
+        Assert.Equal("Unhealthy", check.GetProperty("status").GetString());
+        Assert.Equal("down", check.GetProperty("description").GetString());
+        Assert.True(check.GetProperty("changedAt").TryGetDateTimeOffset(out _));
+        var endpoint = JsonDocument.Parse(posts[2].Body).RootElement;
+        Assert.Equal(("endpoint", "Health", "Unhealthy"), (endpoint.GetProperty("kind").GetString(), endpoint.GetProperty("name").GetString(), endpoint.GetProperty("status").GetString()));
+        Assert.Empty(logs.ForEvent(Log.Events.WebhookFailed, "HealthKitWebhookFailed"));
+    }
+
+    [Fact]
+    public async Task Webhook_ServerNeverAnswers_EachAttemptBounded_GivesUpAndLogsOnceWithoutUrl()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await WebhookServer.StartAsync(async (_, context) =>
+        {
+            try
+            {
+                await release.Task.WaitAsync(context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+        var logs = new TestLogSink();
+        await using (var host = await Start(
+            server.Url,
+            o =>
+            {
+                o.Timeout = TimeSpan.FromMilliseconds(300);
+                o.Retries = 1;
+                o.RetryDelay = TimeSpan.Zero;
+            },
+            logs))
+        {
+            await host.GetAsync("/health/checks/db");
+
+            await Eventually.True(() => logs.ForEvent(Log.Events.WebhookFailed, "HealthKitWebhookFailed").Any());
+            var failed = Assert.Single(logs.ForEvent(Log.Events.WebhookFailed, "HealthKitWebhookFailed"));
+            Assert.Equal(2, server.Requests);
+            Assert.Contains("after 2 attempts: no answer within 300 ms (HealthKit:Webhook:Timeout)", failed.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("t0ken", StringComparison.Ordinal));
+        }
+
+        release.TrySetResult();
+    }
+
+    [Fact]
+    public async Task Webhook_ClientError_IsNotRetried()
+    {
+        await using var server = await WebhookServer.StartAsync((_, context) =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
+        var logs = new TestLogSink();
+        await using var host = await Start(server.Url, o => o.RetryDelay = TimeSpan.Zero, logs);
+
+        await host.GetAsync("/health/checks/db");
+
+        await Eventually.True(() => logs.ForEvent(Log.Events.WebhookFailed, "HealthKitWebhookFailed").Any());
+        Assert.Equal(1, server.Requests);
+        Assert.Contains("after 1 attempts: answered 404", Assert.Single(logs.ForEvent(Log.Events.WebhookFailed, "HealthKitWebhookFailed")).Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<Dictionary<string, string?>, bool, string> InvalidSettings => new()
+    {
+        { new() { ["HealthKit:Webhook:Timeout"] = "00:00:02" }, true, "HealthKit:Webhook:Url is required" },
+        { new() { ["HealthKit:Webhook:Url"] = "alerts/s3cr3t-path" }, true, "HealthKit:Webhook:Url must be an absolute http or https URL" },
+        { new() { ["HealthKit:Webhook:Url"] = "ftp://alerts.test/s3cr3t-path" }, true, "HealthKit:Webhook:Url must be an absolute http or https URL" },
+        { new() { ["HealthKit:Webhook:Url"] = "https://alerts.test/s3cr3t-path" }, false, "HealthKit:Webhook:Url is set, but no webhook listener is registered" },
+        { new() { ["HealthKit:Webhook:Url"] = "https://alerts.test/s3cr3t-path", ["HealthKit:Webhook:Timeout"] = "00:00:00" }, true, "HealthKit:Webhook:Timeout" },
+        { new() { ["HealthKit:Webhook:Url"] = "https://alerts.test/s3cr3t-path", ["HealthKit:Webhook:Retries"] = "-1" }, true, "HealthKit:Webhook:Retries" },
+        { new() { ["HealthKit:Webhook:Url"] = "https://alerts.test/s3cr3t-path", ["HealthKit:Webhook:RetryDelay"] = "-00:00:01" }, true, "HealthKit:Webhook:RetryDelay" },
+        { new() { ["HealthKit:Webhook:Url"] = "https://alerts.test/s3cr3t-path", ["HealthKit:Webhook:Timeout"] = "00:00:20" }, true, "longer than HealthKit:ListenerTimeout" },
+        { new() { ["HealthKit:ListenerTimeout"] = "00:00:00" }, false, "HealthKit:ListenerTimeout" },
+        { new() { ["HealthKit:Webhook:Ulr"] = "https://alerts.test/s3cr3t-path" }, true, "did you mean 'Url'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidSettings))]
+    public async Task InvalidWebhookSetting_StopsStartup_NamingTheKey(Dictionary<string, string?> configuration, bool register, string named)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => TestHost.StartAsync(
+            b =>
+            {
+                var health = b.Services.AddHealthKit();
+                if (register)
+                {
+                    health.AddWebhookListener();
+                }
+            },
+            configuration: configuration));
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t-path", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WebhookSettings_FromConfiguration_Bind()
+    {
+        await using var host = await TestHost.StartAsync(
+            b => b.Services.AddHealthKit().AddWebhookListener(),
+            configuration: new Dictionary<string, string?>
+            {
+                ["HealthKit:Webhook:Url"] = "http://127.0.0.1:9/hook",
+                ["HealthKit:Webhook:Timeout"] = "00:00:01",
+                ["HealthKit:Webhook:Retries"] = "3",
+                ["HealthKit:Webhook:RetryDelay"] = "00:00:00.500",
+                ["HealthKit:ListenerTimeout"] = "00:00:10",
+            });
+
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HealthKitOptions>>().Value;
+        Assert.Equal((new Uri("http://127.0.0.1:9/hook"), TimeSpan.FromSeconds(1), 3, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10)), (options.Webhook.Url, options.Webhook.Timeout, options.Webhook.Retries, options.Webhook.RetryDelay, options.ListenerTimeout));
+    }
+}
