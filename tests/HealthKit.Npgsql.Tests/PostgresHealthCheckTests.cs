@@ -12,7 +12,9 @@ public sealed class PostgresHealthCheckTests(PostgresServer server)
     [Fact]
     public async Task Ready_HealthyServer_Is200_WithRoundTripVersionRecoveryAndDatabase()
     {
-        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-healthy")));
+        // A first connect (SCRAM included) is part of the round trip; on a busy machine it may take more than the default
+        // 1 s, which is not what this test is about.
+        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-healthy")), timeout: TimeSpan.FromSeconds(4));
 
         var (response, elapsed) = await app.GetAsync();
 
@@ -291,7 +293,7 @@ public sealed class PostgresHealthCheckTests(PostgresServer server)
     [Fact]
     public async Task Check_HealthyServer_AnswersForThatCheckAlone()
     {
-        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-direct")));
+        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-direct")), timeout: TimeSpan.FromSeconds(4));
 
         var (response, elapsed) = await app.CheckAsync();
 
