@@ -52,7 +52,7 @@ public sealed class PostgresDataSourceProviderTests
     [Fact]
     public async Task Borrowed_IsNeverChangedNorDisposed()
     {
-        var port = PostgresHealthCheckTests.ClosedPort();
+        var port = LoopbackPorts.Unused();
         await using var dataSource = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={port};Timeout=15");
         var provider = PostgresDataSourceProvider.Borrow(dataSource, "orders");
 

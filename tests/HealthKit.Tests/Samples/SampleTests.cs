@@ -1,23 +1,13 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Data.Sqlite;
+using HealthKit.Tests.Infrastructure;
 
 namespace HealthKit.Tests.Samples;
 
 public sealed class SampleTests : IDisposable
 {
-    private readonly string _database = Path.Combine(Path.GetTempPath(), $"healthkit-sample-{Guid.NewGuid():N}.db");
-    private readonly WebApplicationFactory<Program> _factory;
-
-    public SampleTests()
-    {
-        // No PostgreSQL here, even where the environment sets ConnectionStrings__Postgres; HealthKit.Npgsql.Tests covers it.
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
-            .UseSetting("ConnectionStrings:Sqlite", $"Data Source={_database}")
-            .UseSetting("ConnectionStrings:Postgres", string.Empty));
-    }
+    // No PostgreSQL here, even where the environment sets ConnectionStrings__Postgres; HealthKit.Npgsql.Tests covers it.
+    private readonly SampleFactory _factory = new();
 
     [Fact]
     public async Task Health_ShowsSelfDatabaseDiskAndLatency()
@@ -83,10 +73,5 @@ public sealed class SampleTests : IDisposable
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
     }
 
-    public void Dispose()
-    {
-        _factory.Dispose();
-        SqliteConnection.ClearAllPools();
-        File.Delete(_database);
-    }
+    public void Dispose() => _factory.Dispose();
 }
