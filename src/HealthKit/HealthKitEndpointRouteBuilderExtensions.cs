@@ -105,19 +105,31 @@ public static class HealthKitEndpointRouteBuilderExtensions
             group.MapMethods(path, GetAndHead, handler.InvokeAsync)
                 .WithDisplayName("HealthKit " + endpoint.Key)
                 .WithMetadata(HealthKitEndpointMetadata.Instance);
+            MapMethodNotAllowed(group, path);
 
             if (endpoint == options.Endpoints.Health)
             {
                 // One endpoint per check, under the aggregate endpoint and with its settings: /health/checks/{name}.
-                group.MapMethods((path.Length == 0 ? string.Empty : path + "/") + "checks/{name}", GetAndHead, handler.InvokeCheckAsync)
+                var checkPath = (path.Length == 0 ? string.Empty : path + "/") + "checks/{name}";
+                group.MapMethods(checkPath, GetAndHead, handler.InvokeCheckAsync)
                     .WithDisplayName("HealthKit check")
                     .WithMetadata(HealthKitEndpointMetadata.Instance);
+                MapMethodNotAllowed(group, checkPath);
             }
         }
 
         group.ExcludeFromDescription();
         return group;
     }
+
+    /// <summary>
+    /// Maps every other method on <paramref name="path"/> to HealthKit's own 405. Routing prefers an endpoint that names
+    /// its methods, so GET and HEAD (and any method the application maps on the same path) still go where they did.
+    /// </summary>
+    private static void MapMethodNotAllowed(RouteGroupBuilder group, string path) =>
+        group.Map(path, HealthEndpointHandler.MethodNotAllowedAsync)
+            .WithDisplayName("HealthKit method not allowed")
+            .WithMetadata(HealthKitEndpointMetadata.Instance);
 
     /// <summary>The application code that called MapHealthKit, as ", mapped by Program.Main in Program.cs:line 12".</summary>
     private static string CallSite()

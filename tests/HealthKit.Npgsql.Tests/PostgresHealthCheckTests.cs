@@ -12,7 +12,9 @@ public sealed class PostgresHealthCheckTests(PostgresServer server)
     [Fact]
     public async Task Ready_HealthyServer_Is200_WithRoundTripVersionRecoveryAndDatabase()
     {
-        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-healthy")));
+        // A first connect (SCRAM included) is part of the round trip; on a busy machine it may take more than the default
+        // 1 s, which is not what this test is about.
+        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-healthy")), timeout: TimeSpan.FromSeconds(4));
 
         var (response, elapsed) = await app.GetAsync();
 
@@ -102,7 +104,7 @@ public sealed class PostgresHealthCheckTests(PostgresServer server)
     [Fact]
     public async Task Ready_NothingListening_Is503_ConnectionRefused()
     {
-        var port = ClosedPort();
+        var port = LoopbackPorts.Unused();
         await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-refused", port: port)));
 
         var (response, elapsed) = await app.GetAsync();
@@ -153,7 +155,7 @@ public sealed class PostgresHealthCheckTests(PostgresServer server)
     public async Task Ready_FailureStatusDegraded_ReportsDegraded()
     {
         await using var app = await PostgresApp.StartAsync(
-            checks => checks.AddPostgres(server.ConnectionString("hk-failure-status", port: ClosedPort())),
+            checks => checks.AddPostgres(server.ConnectionString("hk-failure-status", port: LoopbackPorts.Unused())),
             configuration: new Dictionary<string, string?> { ["HealthKit:Checks:postgres:FailureStatus"] = "Degraded" });
 
         var (response, _) = await app.GetAsync();
@@ -169,7 +171,7 @@ public sealed class PostgresHealthCheckTests(PostgresServer server)
         await using var app = await PostgresApp.StartAsync(
             checks => checks
                 .AddPostgres("auth", o => o.ConnectionString = server.ConnectionString("hk-details-auth", password: wrong))
-                .AddPostgres("refused", o => o.ConnectionString = server.ConnectionString("hk-details-refused", password: wrong, port: ClosedPort())),
+                .AddPostgres("refused", o => o.ConnectionString = server.ConnectionString("hk-details-refused", password: wrong, port: LoopbackPorts.Unused())),
             configuration: new Dictionary<string, string?> { ["HealthKit:IncludeExceptionDetails"] = "true" });
 
         var (response, _) = await app.GetAsync("/health");
@@ -281,7 +283,7 @@ public sealed class PostgresHealthCheckTests(PostgresServer server)
             checks => checks.AddPostgres("orders", o => o.DataSourceKey = "orders"),
             services =>
             {
-                services.AddSingleton(sp => PostgresApp.CreateDataSource(sp, server.ConnectionString("hk-unkeyed", port: ClosedPort())));
+                services.AddSingleton(sp => PostgresApp.CreateDataSource(sp, server.ConnectionString("hk-unkeyed", port: LoopbackPorts.Unused())));
                 services.AddKeyedSingleton("orders", (sp, _) => PostgresApp.CreateDataSource(sp, server.ConnectionString("hk-keyed")));
             });
 
@@ -310,7 +312,7 @@ public sealed class PostgresHealthCheckTests(PostgresServer server)
     [Fact]
     public async Task Check_HealthyServer_AnswersForThatCheckAlone()
     {
-        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-direct")));
+        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-direct")), timeout: TimeSpan.FromSeconds(4));
 
         var (response, elapsed) = await app.CheckAsync();
 
@@ -323,13 +325,5 @@ public sealed class PostgresHealthCheckTests(PostgresServer server)
 
         // A first connect, SCRAM included, on a machine that may be busy: the bound is the timeout plus the margin.
         app.AssertInTime(elapsed);
-    }
-
-    /// <summary>A loopback port that nothing listens on: bound, read, released.</summary>
-    internal static int ClosedPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -18,6 +18,7 @@ internal sealed class HealthEndpointHandler
     private const string NoCache = "no-store, no-cache";
     private const string PragmaNoCache = "no-cache";
     private const string ExpiresInThePast = "Thu, 01 Jan 1970 00:00:00 GMT";
+    private const string AllowedMethods = "GET, HEAD";
 
     private readonly HealthEngine _engine;
     private readonly HealthEndpointOptions _endpoint;
@@ -62,6 +63,19 @@ internal sealed class HealthEndpointHandler
         }
 
         return AnswerAsync(context, slot, slot[0].Name, trackStatus: false);
+    }
+
+    /// <summary>
+    /// Answers any method but GET and HEAD on a HealthKit route: 405 naming the allowed methods, with the same no-cache
+    /// headers as every other answer (routing's own 405 has none, and a 405 may be cached by default).
+    /// </summary>
+    public static Task MethodNotAllowedAsync(HttpContext context)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+        response.Headers.Allow = AllowedMethods;
+        SetNoCacheHeaders(response);
+        return Task.CompletedTask;
     }
 
     private async Task AnswerAsync(HttpContext context, CheckSlot[] slots, string name, bool trackStatus)

@@ -103,6 +103,17 @@ internal sealed class PostgresApp : IAsyncDisposable
     public Task<(TestHost.Response Response, TimeSpan Elapsed)> CheckAsync(string name = PostgresHealthChecksBuilderExtensions.DefaultName) =>
         GetAsync($"/health/checks/{name}");
 
+    /// <summary>
+    /// Waits until the engine holds no run of <paramref name="names"/>, neither in flight nor abandoned: a check cut at its
+    /// timeout has answered its cancellation, so that the next request reaches the check itself.
+    /// </summary>
+    public Task WaitUntilSettledAsync(params string[] names)
+    {
+        var engine = Services.GetRequiredService<HealthKit.Engine.HealthEngine>();
+        var slots = names.Select(name => engine.Find(name) ?? throw new ArgumentException($"no check named '{name}'", nameof(names))).ToList();
+        return Eventually.WaitUntilAsync(() => slots.TrueForAll(slot => slot.RunState == (false, false)), TimeSpan.FromSeconds(5));
+    }
+
     /// <summary>Asserts that an answer came within the check's timeout plus <see cref="Margin"/>.</summary>
     public void AssertInTime(TimeSpan elapsed)
     {

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Npgsql;
 
@@ -24,18 +21,17 @@ internal sealed class PostgresCluster : IAsyncDisposable
     private readonly string _root;
     private int _frozen;
 
-    private PostgresCluster(string binDirectory, string root, int port, string superuserPassword)
+    private PostgresCluster(string binDirectory, string root, string superuserPassword)
     {
         _binDirectory = binDirectory;
         _root = root;
-        Port = port;
         SuperuserPassword = superuserPassword;
     }
 
     /// <summary>Every password any cluster or test uses, so that a test can prove none of them leaked.</summary>
     public static ConcurrentBag<string> Secrets { get; } = [];
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
     public string SuperuserPassword { get; }
 
@@ -67,11 +63,19 @@ internal sealed class PostgresCluster : IAsyncDisposable
     {
         var binDirectory = PostgresBinaries.Locate();
         var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"healthkit-pg-{Guid.NewGuid():N}")).FullName;
-        var cluster = new PostgresCluster(binDirectory, root, FreePort(), NewSecret("superuser"));
+        var cluster = new PostgresCluster(binDirectory, root, NewSecret("superuser"));
         try
         {
             await cluster.InitializeAsync();
-            await cluster.StartAsync();
+
+            // PostgreSQL must be told its port; should another process take it between choosing and binding, the start
+            // fails and is tried on another (a later "port" line in the configuration overrides an earlier one).
+            await LoopbackPorts.StartOnUnusedPortAsync(async port =>
+            {
+                cluster.Port = port;
+                await File.AppendAllTextAsync(Path.Combine(cluster.DataDirectory, "postgresql.conf"), string.Create(CultureInfo.InvariantCulture, $"port = {port}\n"));
+                await cluster.StartAsync();
+            });
             if (standby)
             {
                 // A fresh cluster with standby.signal and nothing to replay from stays in recovery and serves read-only
@@ -106,7 +110,7 @@ internal sealed class PostgresCluster : IAsyncDisposable
         Interlocked.Exchange(ref _frozen, 1);
         foreach (var pid in pids)
         {
-            Signal(pid, SigStop);
+            Signals.Send(pid, Signals.Sigstop);
         }
 
         return new Thaw(this);
@@ -165,7 +169,6 @@ internal sealed class PostgresCluster : IAsyncDisposable
         await File.AppendAllTextAsync(Path.Combine(DataDirectory, "postgresql.conf"), string.Create(CultureInfo.InvariantCulture, $"""
 
             listen_addresses = '127.0.0.1'
-            port = {Port}
             unix_socket_directories = ''
             password_encryption = 'scram-sha-256'
             max_connections = 60
@@ -269,30 +272,9 @@ internal sealed class PostgresCluster : IAsyncDisposable
         var postmaster = PostmasterPid();
         foreach (var pid in (int[])[postmaster, .. Children(postmaster)])
         {
-            Signal(pid, SigCont);
+            Signals.Send(pid, Signals.Sigcont);
         }
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private const int SigCont = 18;
-    private const int SigStop = 19;
-
-    private static void Signal(int pid, int signal)
-    {
-        if (Kill(pid, signal) != 0)
-        {
-            throw new InvalidOperationException($"kill({pid}, {signal}) failed with errno {Marshal.GetLastPInvokeError()}.");
-        }
-    }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 
     private sealed class Thaw(PostgresCluster cluster) : IDisposable
     {

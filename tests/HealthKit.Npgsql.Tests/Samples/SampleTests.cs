@@ -1,17 +1,12 @@
 using System.Net;
 using System.Text.Json;
 using HealthKit.Npgsql.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Data.Sqlite;
 
 namespace HealthKit.Npgsql.Tests.Samples;
 
 /// <summary>The sample with <c>ConnectionStrings:Postgres</c> set checks PostgreSQL as well as its SQLite database.</summary>
-public sealed class SampleTests(PostgresServer server) : IDisposable
+public sealed class SampleTests(PostgresServer server)
 {
-    private readonly string _database = Path.Combine(Path.GetTempPath(), $"healthkit-sample-{Guid.NewGuid():N}.db");
-
     [Fact]
     public async Task Ready_WithPostgresConnectionString_ChecksPostgres()
     {
@@ -29,7 +24,7 @@ public sealed class SampleTests(PostgresServer server) : IDisposable
     [Fact]
     public async Task Ready_PostgresRefusing_Is503_NamingTheReason()
     {
-        using var factory = Sample(server.ConnectionString("hk-sample-down", port: PostgresHealthCheckTests.ClosedPort()));
+        using var factory = Sample(server.ConnectionString("hk-sample-down", port: LoopbackPorts.Unused()));
         using var client = factory.CreateClient();
 
         using var response = await client.GetAsync("/health/ready", TestContext.Current.CancellationToken);
@@ -41,15 +36,6 @@ public sealed class SampleTests(PostgresServer server) : IDisposable
         Assert.DoesNotContain(server.Password, body, StringComparison.Ordinal);
     }
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        File.Delete(_database);
-    }
-
     /// <summary>The sample in Development (full details), its SQLite file in a temporary folder.</summary>
-    private WebApplicationFactory<Program> Sample(string postgres) => new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
-        .UseEnvironment("Development")
-        .UseSetting("ConnectionStrings:Sqlite", $"Data Source={_database}")
-        .UseSetting("ConnectionStrings:Postgres", postgres));
+    private static SampleFactory Sample(string postgres) => new("Development", postgres);
 }

@@ -101,11 +101,13 @@ public sealed class DatabaseHealthCheckTests : IDisposable
     [Fact]
     public async Task SqliteFromDependencyInjection_IsResolvedOnce()
     {
+        // Transient, so that only the check holding on to its data source keeps the count at one: a singleton would be
+        // resolved once whatever the check did.
         var resolutions = 0;
         await using var host = await TestHost.StartAsync(
             b =>
             {
-                b.Services.AddSingleton<DbDataSource>(_ =>
+                b.Services.AddTransient<DbDataSource>(_ =>
                 {
                     Interlocked.Increment(ref resolutions);
                     return SqliteFactory.Instance.CreateDataSource($"Data Source={_file}");

@@ -30,18 +30,34 @@ public sealed class EngineTests
     [Fact]
     public async Task Evaluate_ThousandConcurrentRequests_RunEachCheckOnce()
     {
-        var time = new FakeTimeProvider();
-        var db = new CountingCheck { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
-        var cache = new CountingCheck();
-        await using var host = await Start(time, c => c.AddCheck("db", db, tags: [HealthKitTags.Ready]).AddCheck("cache", cache, tags: [HealthKitTags.Ready]));
+        // No cache: a request that arrived after the run ended would start a run of its own, so only coalescing can
+        // keep the count at one. Each parked request waits on both runs with its own deadline timer, and the deadline is
+        // one no other timer uses, so the gate opens only once all 1,000 requests are waiting on the runs.
+        const int Requests = 1000;
+        var deadline = TimeSpan.FromMilliseconds(900);
+        var time = new ObservableTimeProvider();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var db = new CountingCheck { Gate = gate };
+        var cache = new CountingCheck { Gate = gate };
+        await using var host = await Start(
+            time,
+            c => c.AddCheck("db", db, tags: [HealthKitTags.Ready]).AddCheck("cache", cache, tags: [HealthKitTags.Ready]),
+            o =>
+            {
+                o.Defaults.CacheTtl = o.Defaults.FailureCacheTtl = TimeSpan.Zero;
+                o.Endpoints.Ready.Deadline = deadline;
+            });
 
-        var requests = Enumerable.Range(0, 1000).Select(_ => host.GetAsync("/health/ready")).ToArray();
-        db.Gate.SetResult();
+        var requests = Enumerable.Range(0, Requests).Select(_ => host.GetAsync("/health/ready")).ToArray();
+        await Eventually.WaitUntilAsync(() => time.TimersCreatedWith(deadline) >= 2 * Requests, TimeSpan.FromSeconds(60));
+        Assert.DoesNotContain(requests, r => r.IsCompleted);
+        gate.SetResult();
         var responses = await Task.WhenAll(requests);
 
         Assert.All(responses, r => Assert.Equal(200, r.StatusCode));
         Assert.Equal(1, db.Runs);
         Assert.Equal(1, cache.Runs);
+        Assert.Equal(2 * Requests, time.TimersCreatedWith(deadline));
     }
 
     [Fact]
@@ -206,7 +222,7 @@ public sealed class EngineTests
     [Fact]
     public async Task Background_ServesLatestResult_WithZeroRunsPerRequest()
     {
-        var time = new FakeTimeProvider();
+        var time = new ObservableTimeProvider();
         var check = new CountingCheck();
         await using var host = await Start(time, c => c.AddCheck("bg", check, tags: [HealthKitTags.Ready]).ConfigureCheck("bg", p =>
         {
@@ -214,7 +230,10 @@ public sealed class EngineTests
             p.Period = TimeSpan.FromSeconds(10);
         }));
 
+        // The clock may only move once the runner waits for its period (10 s ± 10%); moved earlier, the wait would start
+        // after the move and never end.
         await Eventually.True(() => check.Runs == 1);
+        await Eventually.True(() => time.TimersCreatedWith(d => d >= TimeSpan.FromSeconds(9) && d <= TimeSpan.FromSeconds(11)) == 1);
         await Eventually.True(() => host.GetAsync("/health/ready").Result.StatusCode == 200);
         for (var i = 0; i < 50; i++)
         {
@@ -297,6 +316,7 @@ public sealed class EngineTests
         var healthy = true;
         var check = new CountingCheck(() => healthy ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("down"));
         await using var host = await Start(time, c => c.AddCheck("db", check, tags: [HealthKitTags.Ready]), o => o.Defaults.CacheTtl = o.Defaults.FailureCacheTtl = TimeSpan.Zero, logs);
+        var startupEntries = logs.Entries.Count;
 
         for (var i = 0; i < 5; i++)
         {
@@ -319,8 +339,10 @@ public sealed class EngineTests
         Assert.Equal(LogLevel.Information, checkChanges[1].Level);
         var endpointChanges = logs.ForEvent(4, "HealthKitEndpointStatusChanged").ToList();
         Assert.Equal(2, endpointChanges.Count);
-        Assert.All(checkChanges, e => Assert.Equal("HealthKitCheckStatusChanged", e.EventId.Name));
-        Assert.All(endpointChanges, e => Assert.Equal("HealthKitEndpointStatusChanged", e.EventId.Name));
+        Assert.Equal([LogLevel.Error, LogLevel.Information], endpointChanges.Select(e => e.Level));
+
+        // Nothing else about the eleven probes is logged at Information or above: two changes, each once per check and endpoint.
+        Assert.Equal(4, logs.Entries.Skip(startupEntries).Count(e => e.Level >= LogLevel.Information && e.Category.StartsWith("HealthKit", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -329,6 +351,7 @@ public sealed class EngineTests
         var logs = new TestLogSink();
         var check = new CountingCheck { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
         await using var host = await Start(new FakeTimeProvider(), c => c.AddCheck("db", check), logs: logs);
+        var startupEntries = logs.Entries.Count;
 
         using (var cts = new CancellationTokenSource())
         {
@@ -342,7 +365,7 @@ public sealed class EngineTests
         await Eventually.True(() => host.GetAsync("/health").Result.StatusCode == 200);
 
         Assert.Equal(1, check.Runs);
-        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning);
+        Assert.DoesNotContain(logs.Entries.Skip(startupEntries), e => e.Level > LogLevel.Debug && e.Category.StartsWith("HealthKit", StringComparison.Ordinal));
     }
 }
 

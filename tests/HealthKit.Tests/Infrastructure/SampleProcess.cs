@@ -9,7 +9,7 @@ namespace HealthKit.Tests.Infrastructure;
 /// </summary>
 internal sealed class SampleProcess : IDisposable
 {
-    private readonly string _database = Path.Combine(Path.GetTempPath(), $"healthkit-sample-{Guid.NewGuid():N}.db");
+    private readonly SampleDatabase _database = new();
     private readonly ConcurrentQueue<string> _output = new();
 
     private SampleProcess(IReadOnlyDictionary<string, string> environment, string urls)
@@ -26,7 +26,7 @@ internal sealed class SampleProcess : IDisposable
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(urls);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["ConnectionStrings__Sqlite"] = $"Data Source={_database}";
+        start.Environment["ConnectionStrings__Sqlite"] = _database.ConnectionString;
         start.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (name, value) in environment)
         {
@@ -49,6 +49,25 @@ internal sealed class SampleProcess : IDisposable
     /// <summary>Starts the sample listening on <paramref name="urls"/> (by default any free loopback port).</summary>
     public static SampleProcess Start(IReadOnlyDictionary<string, string> environment, string urls = "http://127.0.0.1:0") =>
         new(environment, urls);
+
+    /// <summary>
+    /// The address the sample listens on, read from its "Now listening on:" line, which is how a sample started on port 0
+    /// says which port it got. Fails if the process exits first or says nothing within <paramref name="within"/>.
+    /// </summary>
+    public async Task<Uri> WaitForAddressAsync(TimeSpan within)
+    {
+        const string Marker = "Now listening on: ";
+        Uri? address = null;
+        await Eventually.WaitUntilAsync(
+            () =>
+            {
+                Assert.False(Process.HasExited && address is null && !Lines.Any(l => l.Contains(Marker, StringComparison.Ordinal)), "the sample exited before it listened\n" + Output);
+                var line = Lines.FirstOrDefault(l => l.Contains(Marker, StringComparison.Ordinal));
+                return line is not null && Uri.TryCreate(line[(line.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)..].Trim(), UriKind.Absolute, out address);
+            },
+            within);
+        return address!;
+    }
 
     /// <summary>Whether the process exited within <paramref name="within"/>; its output is complete when it did.</summary>
     public async Task<bool> WaitForExitAsync(TimeSpan within)
@@ -75,7 +94,6 @@ internal sealed class SampleProcess : IDisposable
         }
 
         Process.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Delete(_database);
+        _database.Dispose();
     }
 }

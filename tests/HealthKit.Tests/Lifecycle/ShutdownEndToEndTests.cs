@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using HealthKit.Tests.Infrastructure;
 
 namespace HealthKit.Tests.Lifecycle;
@@ -9,45 +7,53 @@ namespace HealthKit.Tests.Lifecycle;
 /// <summary>
 /// Runs the sample as a real process on loopback and sends it SIGTERM, as the kubelet does during a rolling update.
 /// </summary>
-public sealed partial class ShutdownEndToEndTests : IDisposable
+public sealed class ShutdownEndToEndTests : IDisposable
 {
     private static readonly TimeSpan Drain = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
+
+    /// <summary>The start of the log line the sample writes when its drain begins (event 8, HealthKitDrainStarted).</summary>
+    private const string DrainStartedMessage = "Holding shutdown for ";
 
     private SampleProcess? _sample;
 
     [Fact]
     public async Task Sigterm_FailsReadinessAtOnce_ServesEveryRequestDuringTheDrain_ThenExitsZero()
     {
-        Assert.True(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "this test sends SIGTERM");
-        var port = FreePort();
-        var baseAddress = new Uri($"http://127.0.0.1:{port}");
-        _sample = SampleProcess.Start(
-            new Dictionary<string, string> { ["HealthKit__Lifecycle__DrainDelay"] = Drain.ToString("c") },
-            $"http://127.0.0.1:{port}");
+        Assert.True(OperatingSystem.IsLinux(), "this test sends SIGTERM");
+
+        // Port 0: the server picks a free port itself and says which, so no other process can take it in between.
+        _sample = SampleProcess.Start(new Dictionary<string, string> { ["HealthKit__Lifecycle__DrainDelay"] = Drain.ToString("c") });
         var process = _sample.Process;
-        using var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        using var client = new HttpClient { BaseAddress = await _sample.WaitForAddressAsync(TimeSpan.FromSeconds(30)), Timeout = TimeSpan.FromSeconds(10) };
 
         await WaitUntilReady(client);
 
         var clock = Stopwatch.StartNew();
         var results = new ConcurrentBag<(string Path, TimeSpan Sent, int Status)>();
         TimeSpan? sigterm = null;
+        TimeSpan? drainSeen = null;
         Task<int>? inFlight = null;
 
-        // Poll readiness and an ordinary endpoint together, bounded in count and time.
-        for (var i = 0; i < 200 && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(20); i++)
+        // Poll readiness and an ordinary endpoint together until the process exits (bounded in count and time). What the
+        // process has said so far, not the wall clock, tells the test where the shutdown is.
+        for (var i = 0; i < 400 && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(40); i++)
         {
+            if (drainSeen is null && sigterm is not null && _sample.Lines.Any(l => l.Contains(DrainStartedMessage, StringComparison.Ordinal)))
+            {
+                drainSeen = clock.Elapsed;
+            }
+
             var sent = clock.Elapsed;
             var polls = new[] { Send(client, "/health/ready"), Send(client, "/todos") };
             if (i == 10)
             {
-                SendSigterm(process.Id);
+                Signals.Send(process.Id, Signals.Sigterm);
                 sigterm = clock.Elapsed;
             }
 
-            if (sigterm is { } at && inFlight is null && sent >= at + Drain - TimeSpan.FromMilliseconds(700))
+            if (drainSeen is { } seen && inFlight is null && sent >= seen + Drain - TimeSpan.FromMilliseconds(700))
             {
                 // Still running when the server stops accepting: it must be finished, not dropped.
                 inFlight = Send(client, "/slow?ms=1500");
@@ -60,24 +66,27 @@ public sealed partial class ShutdownEndToEndTests : IDisposable
         }
 
         Assert.NotNull(sigterm);
-        var exited = await _sample.WaitForExitAsync(sigterm.Value + Drain + Grace - clock.Elapsed);
+        var exited = await _sample.WaitForExitAsync(Drain + Grace + Grace);
         var output = _sample.Output;
         Assert.True(exited, "the process did not exit within drain + grace\n" + output);
         Assert.Equal(0, process.ExitCode);
+        Assert.True(drainSeen is not null, "the drain never started\n" + output);
 
-        var afterSigterm = results.Where(r => r.Sent >= sigterm.Value).OrderBy(r => r.Sent).ToList();
-        var readiness = afterSigterm.Where(r => r.Path == "/health/ready").ToList();
-        var ordinary = afterSigterm.Where(r => r.Path == "/todos" && r.Sent < sigterm.Value + Drain - Poll).ToList();
+        // Readiness fails when the drain starts: every poll sent after the test saw the drain's log line is 503 (or
+        // refused, once the server has stopped), and readiness never passes again after the signal once it has failed.
+        var readiness = results.Where(r => r.Path == "/health/ready" && r.Sent >= sigterm.Value).OrderBy(r => r.Sent).ToList();
+        Assert.All(readiness.Where(r => r.Sent >= drainSeen.Value), r => Assert.True(r.Status is 503 or -1, $"readiness {r.Status} at {r.Sent - sigterm.Value} after SIGTERM"));
+        var firstFailure = readiness.FindIndex(r => r.Status != 200);
+        Assert.True(firstFailure >= 0, "readiness never failed after SIGTERM\n" + output);
+        Assert.All(readiness.Skip(firstFailure), r => Assert.True(r.Status is 503 or -1, $"readiness {r.Status} at {r.Sent - sigterm.Value} after SIGTERM"));
 
-        // Within one poll: the second readiness poll after the signal (the first may race its delivery) is 503.
-        Assert.True(readiness.Count >= 2, output);
-        Assert.Equal(503, readiness[1].Status);
-        Assert.All(readiness.Skip(1), r => Assert.True(r.Status is 503 or -1, $"readiness {r.Status} at {r.Sent}"));
-        Assert.True(ordinary.Count >= (int)(Drain / Poll / 3), $"only {ordinary.Count} ordinary requests during the drain");
+        // Ordinary requests are served throughout the drain. Their number depends on how busy the machine is; a few are
+        // enough to show the drain was observed at all.
+        var ordinary = results.Where(r => r.Path == "/todos" && r.Sent >= sigterm.Value && r.Sent < drainSeen.Value + Drain - Poll).ToList();
+        Assert.True(ordinary.Count >= 3, $"only {ordinary.Count} ordinary requests during the drain");
         Assert.All(ordinary, r => Assert.True(r.Status == 200, $"an ordinary request sent {r.Sent - sigterm.Value} after SIGTERM got {r.Status}\n{output}"));
         Assert.NotNull(inFlight);
         Assert.Equal(200, await inFlight);
-        Assert.Contains(_sample.Lines, line => line.Contains("HealthKitDrainStarted", StringComparison.Ordinal) || line.Contains("Holding shutdown", StringComparison.Ordinal));
     }
 
     private async Task WaitUntilReady(HttpClient client)
@@ -109,20 +118,6 @@ public sealed partial class ShutdownEndToEndTests : IDisposable
         {
             return -1;
         }
-    }
-
-    private static void SendSigterm(int pid) => Assert.Equal(0, Kill(pid, Sigterm));
-
-    private const int Sigterm = 15;
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose() => _sample?.Dispose();

@@ -12,16 +12,8 @@ namespace HealthKit.Tests.Samples;
 
 public sealed class SampleTests : IDisposable
 {
-    private readonly string _database = Path.Combine(Path.GetTempPath(), $"healthkit-sample-{Guid.NewGuid():N}.db");
-    private readonly WebApplicationFactory<Program> _factory;
-
-    public SampleTests()
-    {
-        // No PostgreSQL here, even where the environment sets ConnectionStrings__Postgres; HealthKit.Npgsql.Tests covers it.
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
-            .UseSetting("ConnectionStrings:Sqlite", $"Data Source={_database}")
-            .UseSetting("ConnectionStrings:Postgres", string.Empty));
-    }
+    // No PostgreSQL here, even where the environment sets ConnectionStrings__Postgres; HealthKit.Npgsql.Tests covers it.
+    private readonly SampleFactory _factory = new();
 
     [Fact]
     public async Task Health_ShowsSelfDatabaseDiskAndLatency()
@@ -115,10 +107,5 @@ public sealed class SampleTests : IDisposable
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
     }
 
-    public void Dispose()
-    {
-        _factory.Dispose();
-        SqliteConnection.ClearAllPools();
-        File.Delete(_database);
-    }
+    public void Dispose() => _factory.Dispose();
 }
