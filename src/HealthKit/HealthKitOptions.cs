@@ -66,4 +66,14 @@ public sealed class HealthKitOptions
     /// contain connection strings and host names; turn this on only where every caller is trusted.
     /// </value>
     public bool IncludeExceptionDetails { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether requests to HealthKit's endpoints are recorded in ASP.NET Core's
+    /// <c>http.server.request.duration</c> metric.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="false"/>: probes arrive every few seconds from every prober and would swamp the
+    /// application's own request metrics. HealthKit's meter reports the checks themselves.
+    /// </value>
+    public bool RecordHttpMetrics { get; set; }
 }

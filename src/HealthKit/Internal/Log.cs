@@ -32,6 +32,7 @@ internal static partial class Log
         public const int StartupTasksPending = 21;
         public const int StartupTaskBlocksShutdown = 22;
         public const int StartupTaskAbandoned = 23;
+        public const int CheckSlow = 30;
     }
 
     public const string Unknown = "Unknown";
@@ -141,4 +142,8 @@ internal static partial class Log
     [LoggerMessage(EventId = Events.StartupTaskAbandoned, EventName = "HealthKitStartupTaskAbandoned", Level = LogLevel.Warning,
         Message = "Shutdown stopped waiting for startup task '{Task}' because the host's ShutdownTimeout ran out; the task ignores its cancellation token and may still be running")]
     public static partial void StartupTaskAbandoned(ILogger logger, string task);
+
+    [LoggerMessage(EventId = Events.CheckSlow, EventName = "HealthKitCheckSlow", Level = LogLevel.Warning,
+        Message = "Health check '{Check}' took {DurationMilliseconds:0} ms, at or above its slow threshold of {ThresholdMilliseconds:0} ms")]
+    public static partial void CheckSlow(ILogger logger, string check, double durationMilliseconds, double thresholdMilliseconds);
 }
