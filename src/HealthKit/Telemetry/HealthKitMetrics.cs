@@ -14,15 +14,15 @@ internal sealed class HealthKitMetrics
     private const int StatusCount = 3;
 
     // A scrape is enumerated on the thread that observes it, before the next instrument is observed: one buffer per
-    // thread and type keeps a scrape of many checks from allocating the collection it returns.
+    // thread and type keeps a scrape of many checks from allocating the collection it returns, or its enumerator.
     [ThreadStatic]
-    private static List<Measurement<int>>? t_ints;
+    private static MeasurementBatch<int>? t_ints;
 
     [ThreadStatic]
-    private static List<Measurement<double>>? t_doubles;
+    private static MeasurementBatch<double>? t_doubles;
 
     [ThreadStatic]
-    private static List<Measurement<long>>? t_longs;
+    private static MeasurementBatch<long>? t_longs;
 
     private readonly HealthEngine _engine;
     private readonly Histogram<double> _duration;
@@ -115,8 +115,7 @@ internal sealed class HealthKitMetrics
 
     private IEnumerable<Measurement<int>> ObserveCheckStatus()
     {
-        var buffer = t_ints ??= [];
-        buffer.Clear();
+        var buffer = (t_ints ??= new()).Clear();
         var slots = _engine.Slots;
         for (var i = 0; i < slots.Length; i++)
         {
@@ -131,8 +130,7 @@ internal sealed class HealthKitMetrics
 
     private IEnumerable<Measurement<int>> ObserveEndpointStatus()
     {
-        var buffer = t_ints ??= [];
-        buffer.Clear();
+        var buffer = (t_ints ??= new()).Clear();
         for (var i = 0; i < _endpoints.Length; i++)
         {
             var (slots, tags) = _endpoints[i];
@@ -157,8 +155,7 @@ internal sealed class HealthKitMetrics
 
     private IEnumerable<Measurement<double>> ObserveAge()
     {
-        var buffer = t_doubles ??= [];
-        buffer.Clear();
+        var buffer = (t_doubles ??= new()).Clear();
         var time = _engine.TimeProvider;
         var now = time.GetTimestamp();
         var slots = _engine.Slots;
@@ -173,13 +170,16 @@ internal sealed class HealthKitMetrics
         return buffer;
     }
 
-    private List<Measurement<long>> ObserveCounts(long[] counts)
+    private MeasurementBatch<long> ObserveCounts(long[] counts)
     {
-        var buffer = t_longs ??= [];
-        buffer.Clear();
+        var buffer = (t_longs ??= new()).Clear();
         for (var i = 0; i < counts.Length; i++)
         {
-            buffer.Add(new Measurement<long>(Volatile.Read(ref counts[i]), _checkTags[i]));
+            // A count still at zero is left out, as a counter never incremented is: it keeps scrapes small.
+            if (Volatile.Read(ref counts[i]) is > 0 and var count)
+            {
+                buffer.Add(new Measurement<long>(count, _checkTags[i]));
+            }
         }
 
         return buffer;
@@ -190,7 +190,7 @@ internal sealed class HealthKitMetrics
     /// last value would otherwise keep saying 1 for a status long gone, and series for statuses never reached stay
     /// absent instead of costing every scrape.
     /// </summary>
-    private static void AddStatus(List<Measurement<int>> buffer, ref int seen, int status, KeyValuePair<string, object?>[][] tags)
+    private static void AddStatus(MeasurementBatch<int> buffer, ref int seen, int status, KeyValuePair<string, object?>[][] tags)
     {
         var all = Interlocked.Or(ref seen, 1 << status) | (1 << status);
         for (var s = StatusCount - 1; s >= 0; s--)
