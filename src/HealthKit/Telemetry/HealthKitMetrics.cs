@@ -186,9 +186,9 @@ internal sealed class HealthKitMetrics
     }
 
     /// <summary>
-    /// Reports 1 for <paramref name="status"/> and 0 for every status reported before: an exporter that keeps a series'
-    /// last value would otherwise keep saying 1 for a status long gone, and series for statuses never reached stay
-    /// absent instead of costing every scrape.
+    /// Reports 1 for <paramref name="status"/> and 0 for every status reported before. A series that merely disappears
+    /// is, to a backend, missing data rather than 0: a query such as <c>healthkit_check_status{healthkit_status="healthy"} == 0</c>
+    /// would not see the check leave Healthy. Series of statuses never reached stay absent rather than cost every scrape.
     /// </summary>
     private static void AddStatus(MeasurementBatch<int> buffer, ref int seen, int status, KeyValuePair<string, object?>[][] tags)
     {
