@@ -358,7 +358,7 @@ internal sealed class HealthEngine : IDisposable
                 Fixed: true,
                 FollowsState: fixedPolicy.FollowsState)
             {
-                SlowThreshold = timeout / 2,
+                SlowThreshold = defaults.SlowThreshold ?? timeout / 2,
             };
         }
 
