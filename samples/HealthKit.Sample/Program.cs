@@ -1,6 +1,7 @@
 using System.Data.Common;
 using HealthKit;
 using Microsoft.Data.Sqlite;
+using OpenTelemetry.Metrics;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -17,6 +18,14 @@ var health = builder.Services.AddHealthKit()
 if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Postgres")))
 {
     health.AddPostgres("Postgres");     // "postgres": one pooled round trip; tagged ready
+}
+
+// Metrics: HealthKit's meter on /metrics in the Prometheus format, when Sample:Prometheus is true. The exporter package
+// is a pre-release. (Not under HealthKit:, where every key must be one of HealthKit's own settings.)
+var prometheus = builder.Configuration.GetValue<bool>("Sample:Prometheus");
+if (prometheus)
+{
+    builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(HealthKitTelemetry.MeterName).AddPrometheusExporter());
 }
 
 var app = builder.Build();
@@ -37,6 +46,10 @@ app.MapGet("/slow", async (int? ms, TimeProvider time, CancellationToken cancell
 });
 
 app.MapHealthKit();
+if (prometheus)
+{
+    app.MapPrometheusScrapingEndpoint();
+}
 
 app.Run();
 
