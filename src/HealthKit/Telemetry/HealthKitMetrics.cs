@@ -55,7 +55,7 @@ internal sealed class HealthKitMetrics
             "healthkit.check.status",
             ObserveCheckStatus,
             unit: "{status}",
-            description: "1 for the status of the check's latest result, 0 for each other status it has had since the application started.");
+            description: "1 for the status of the check's latest result; 0 for each other status this gauge has reported for the check before. No series before the check's first result.");
         meter.CreateObservableGauge(
             "healthkit.check.age",
             ObserveAge,
@@ -65,7 +65,7 @@ internal sealed class HealthKitMetrics
             "healthkit.endpoint.status",
             ObserveEndpointStatus,
             unit: "{status}",
-            description: "1 for the worst status among the latest results of the endpoint's checks, 0 for each other status it has had.");
+            description: "1 for the worst status among the latest results of the endpoint's checks (those with a result); 0 for each other status reported for it before.");
         _duration = meter.CreateHistogram(
             "healthkit.check.duration",
             unit: "s",
