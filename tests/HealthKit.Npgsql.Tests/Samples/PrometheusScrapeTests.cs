@@ -12,6 +12,12 @@ namespace HealthKit.Npgsql.Tests.Samples;
 /// The sample's <c>/metrics</c>, scraped as Prometheus scrapes it, follows PostgreSQL going down and coming back, with no
 /// probe to any health endpoint: the postgres check runs in the background.
 /// </summary>
+/// <remarks>
+/// OpenTelemetry's meter provider listens to every meter named <c>HealthKit</c> in the process, not only its own
+/// application's: run alone, or the other tests' applications would show up in the scrape.
+/// </remarks>
+[Collection(nameof(PrometheusScrapeTests))]
+[CollectionDefinition(nameof(PrometheusScrapeTests), DisableParallelization = true)]
 public sealed partial class PrometheusScrapeTests(DedicatedCluster server) : IClassFixture<DedicatedCluster>, IDisposable
 {
     /// <summary>The Accept header Prometheus sends: OpenMetrics first, the classic text format as a fallback.</summary>
