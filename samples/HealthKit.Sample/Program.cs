@@ -1,6 +1,7 @@
 using System.Data.Common;
 using HealthKit;
 using Microsoft.Data.Sqlite;
+using OpenTelemetry.Metrics;
 
 // Container self-probe: `dotnet HealthKit.Sample.dll healthcheck ready` asks the running app and exits 0 or 1, no host built.
 if (HealthKitProbe.TryRun(args, out var exitCode))
@@ -36,6 +37,14 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration["HealthKit:Webhook:Url"]))
     health.AddWebhookListener();
 }
 
+// Metrics: HealthKit's meter on /metrics in the Prometheus format, when Sample:Prometheus is true. The exporter package
+// is a pre-release. (Not under HealthKit:, where every key must be one of HealthKit's own settings.)
+var prometheus = builder.Configuration.GetValue<bool>("Sample:Prometheus");
+if (prometheus)
+{
+    builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(HealthKitTelemetry.MeterName).AddPrometheusExporter());
+}
+
 var app = builder.Build();
 
 await SampleData.SeedAsync(app.Services.GetRequiredService<DbDataSource>());
@@ -61,6 +70,10 @@ if (app.Configuration.GetValue<bool>("Sample:AllocateEndpoint"))
 }
 
 app.MapHealthKit();
+if (prometheus)
+{
+    app.MapPrometheusScrapingEndpoint();
+}
 
 app.Run();
 return 0;

@@ -77,6 +77,13 @@ public sealed class HealthCheckPolicy
     /// <value>The default is <see langword="null"/>: no damping by time.</value>
     public TimeSpan? UnhealthyAfterDuration { get; set; }
 
+    /// <summary>
+    /// Gets or sets how long a run may take before it is logged as slow: one Warning per slow run, naming the check and
+    /// how long it took (event <c>HealthKitCheckSlow</c>). A run that times out is slow too.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: half the check's effective <see cref="Timeout"/>.</value>
+    public TimeSpan? SlowThreshold { get; set; }
+
     internal static HealthCheckPolicy CreateDefaults() => new()
     {
         Timeout = TimeSpan.FromMilliseconds(700),

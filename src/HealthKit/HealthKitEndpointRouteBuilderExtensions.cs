@@ -93,6 +93,7 @@ public static class HealthKitEndpointRouteBuilderExtensions
         }
 
         var group = endpoints.MapGroup(prefix);
+        MapTelemetry(group, marker, options, prefix);
         foreach (var endpoint in options.Endpoints.All)
         {
             if (!endpoint.Enabled)
@@ -130,6 +131,25 @@ public static class HealthKitEndpointRouteBuilderExtensions
         group.Map(path, HealthEndpointHandler.MethodNotAllowedAsync)
             .WithDisplayName("HealthKit method not allowed")
             .WithMetadata(HealthKitEndpointMetadata.Instance);
+
+    /// <summary>
+    /// Keeps probes out of ASP.NET Core's <c>http.server.request.duration</c> unless
+    /// <see cref="HealthKitOptions.RecordHttpMetrics"/> is on, and records the mapped paths for
+    /// <see cref="HealthKitTelemetry.IsHealthKitRequest"/>, whose tracing filters run before routing.
+    /// </summary>
+    private static void MapTelemetry(RouteGroupBuilder group, HealthKitMarkerService marker, HealthKitOptions options, string prefix)
+    {
+        if (!options.RecordHttpMetrics)
+        {
+            group.DisableHttpMetrics();
+        }
+
+        var enabled = options.Endpoints.All.Where(endpoint => endpoint.Enabled).ToList();
+        var paths = enabled.Select(endpoint => endpoint.Path.Trim('/')).Select(path => path.Length == 0 ? prefix : prefix.TrimEnd('/') + "/" + path);
+        var checks = enabled.Where(endpoint => endpoint == options.Endpoints.Health).Select(endpoint => endpoint.Path.Trim('/'))
+            .Select(path => prefix.TrimEnd('/') + (path.Length == 0 ? string.Empty : "/" + path) + "/checks/");
+        marker.AddPaths(paths, checks);
+    }
 
     /// <summary>The application code that called MapHealthKit, as ", mapped by Program.Main in Program.cs:line 12".</summary>
     private static string CallSite()

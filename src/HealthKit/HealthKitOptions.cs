@@ -78,4 +78,14 @@ public sealed class HealthKitOptions
 
     /// <summary>Gets the options for answers in <c>application/health+json</c>, bound from <c>HealthKit:HealthJson</c>.</summary>
     public HealthJsonOptions HealthJson { get; } = new();
+
+    /// <summary>
+    /// Gets or sets whether requests to HealthKit's endpoints are recorded in ASP.NET Core's
+    /// <c>http.server.request.duration</c> metric.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="false"/>: probes arrive every few seconds from every prober and would swamp the
+    /// application's own request metrics. HealthKit's meter reports the checks themselves.
+    /// </value>
+    public bool RecordHttpMetrics { get; set; }
 }

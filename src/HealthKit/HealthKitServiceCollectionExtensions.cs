@@ -47,6 +47,9 @@ public static class HealthKitServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthKitOptions>, HealthKitOptionsValidator>());
         services.TryAddSingleton<HealthEngine>();
+
+        // The engine's meter comes from the container's IMeterFactory, so each application (and each test host) has its own.
+        services.AddMetrics();
         services.AddHostedService<BackgroundCheckRunner>();
 
         // Publishers and listeners: HealthCheckService and Microsoft's publisher service answered by the engine, and the

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
+using HealthKit.Telemetry;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthKit.Engine;
@@ -108,10 +110,16 @@ internal sealed class CheckSlot
     {
         Run? run = null;
         Published published = default;
+        CheckOutcome? refused = null;
         lock (_gate)
         {
             if (_current is { } current)
             {
+                if (reuseFresh)
+                {
+                    _engine.Telemetry.Joined(this);
+                }
+
                 return current.Completion.Task;
             }
 
@@ -127,12 +135,11 @@ internal sealed class CheckSlot
                 // The abandoned run still holds whatever it waits on; a second one would pile onto the same dependency.
                 var now = _engine.TimeProvider.GetTimestamp();
                 var runningFor = _engine.TimeProvider.GetElapsedTime(hung.Started, now);
-                published = Publish(
-                    TimedOutResult(
-                        string.Create(CultureInfo.InvariantCulture, $"{TimedOutDescription} (the previous run has not returned after {runningFor.TotalSeconds:0.0} s)"),
-                        runningFor,
-                        now),
-                    _engine.Availability.Version);
+                refused = TimedOutResult(
+                    string.Create(CultureInfo.InvariantCulture, $"{TimedOutDescription} (the previous run has not returned after {runningFor.TotalSeconds:0.0} s)"),
+                    runningFor,
+                    now);
+                published = Publish(refused, _engine.Availability.Version);
             }
             else
             {
@@ -143,11 +150,18 @@ internal sealed class CheckSlot
 
         if (run is not null)
         {
+            run.Activity = _engine.Telemetry.StartRun(this, out var previous);
             run.Start();
+            if (run.Activity is not null)
+            {
+                Activity.Current = previous;
+            }
+
             return run.Completion.Task;
         }
 
         _engine.OnPublished(this, published, exception: null, timedOut: true);
+        _engine.Telemetry.EndRun(this, activity: null, RunEnd.Abandoned, refused!, published.Outcome, exception: null);
         return Task.FromResult(published.Outcome);
     }
 
@@ -164,6 +178,7 @@ internal sealed class CheckSlot
         }
 
         Published published;
+        CheckOutcome raw;
         lock (_gate)
         {
             if (expired.Ended)
@@ -179,12 +194,14 @@ internal sealed class CheckSlot
             }
 
             var now = _engine.TimeProvider.GetTimestamp();
-            published = Publish(TimedOutResult(TimedOutDescription, _engine.TimeProvider.GetElapsedTime(expired.Started, now), now), expired.Version);
+            raw = TimedOutResult(TimedOutDescription, _engine.TimeProvider.GetElapsedTime(expired.Started, now), now);
+            published = Publish(raw, expired.Version);
             expired.Outcome = published.Outcome;
             expired.DisposeTimer();
         }
 
         _engine.OnPublished(this, published, exception: null, timedOut: true);
+        _engine.Telemetry.EndRun(this, expired.Activity, RunEnd.TimedOut, raw, published.Outcome, exception: null);
         expired.Completion.SetResult(published.Outcome);
 
         // Cancelling runs the check's callbacks inline, and a driver's cancellation can block for seconds (Npgsql sends
@@ -231,6 +248,13 @@ internal sealed class CheckSlot
         _engine.OnPublished(this, published, result.Exception, result.Cancelled);
         if (ends)
         {
+            _engine.Telemetry.EndRun(
+                this,
+                run.Activity,
+                result.Cancelled ? RunEnd.TimedOut : result.Threw ? RunEnd.Threw : RunEnd.Returned,
+                result.Outcome,
+                published.Outcome,
+                result.Exception);
             run.Completion.SetResult(published.Outcome);
         }
     }
@@ -287,8 +311,11 @@ internal sealed class CheckSlot
     /// <summary>The outcome a run published, and the latest outcome before it.</summary>
     internal readonly record struct Published(CheckOutcome? Previous, CheckOutcome Outcome);
 
-    /// <summary>What one execution of a check produced. <see cref="Cancelled"/>: it stopped because its token fired.</summary>
-    internal readonly record struct RunResult(CheckOutcome Outcome, Exception? Exception, bool Cancelled);
+    /// <summary>
+    /// What one execution of a check produced. <see cref="Cancelled"/>: it stopped because its token fired.
+    /// <see cref="Threw"/>: the check, its factory or its result threw <see cref="Exception"/>, rather than returning it.
+    /// </summary>
+    internal readonly record struct RunResult(CheckOutcome Outcome, Exception? Exception, bool Cancelled, bool Threw = false);
 
     /// <summary>One run of the check. Its fields other than the completion are guarded by the slot's lock.</summary>
     private sealed class Run : IDisposable
@@ -321,6 +348,9 @@ internal sealed class CheckSlot
         public bool Ended { get; set; }
 
         public bool CheckReturned { get; set; }
+
+        /// <summary>The run's span, when something listens to HealthKit's activity source.</summary>
+        public Activity? Activity { get; set; }
 
         public void Start()
         {
@@ -388,7 +418,7 @@ internal sealed class CheckSlot
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                result = new RunResult(_slot._engine.FailureOutcome(_slot, Started, "the health check run failed (" + ex.GetType().Name + ")"), ex, Cancelled: false);
+                result = new RunResult(_slot._engine.FailureOutcome(_slot, Started, "the health check run failed (" + ex.GetType().Name + ")"), ex, Cancelled: false, Threw: true);
             }
 
             _slot.OnCheckReturned(this, result);

@@ -22,4 +22,7 @@ internal sealed record EffectivePolicy(
     bool FollowsState = false)
 {
     public bool Damped => UnhealthyAfterFailures > 1 || UnhealthyAfterDuration > TimeSpan.Zero;
+
+    /// <summary>A run that takes this long or longer is logged as slow.</summary>
+    public TimeSpan SlowThreshold { get; init; }
 }

@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using HealthKit.Internal;
 using HealthKit.Lifecycle;
 using HealthKit.Listeners;
+using HealthKit.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -30,7 +32,8 @@ internal sealed class HealthEngine : IDisposable
         HealthKitAvailability availability,
         IEnumerable<FixedPolicyCheck> fixedPolicies,
         HealthStatusNotifier notifier,
-        ILogger<HealthEngine> logger)
+        ILogger<HealthEngine> logger,
+        IMeterFactory? meterFactory = null)
     {
         _scopes = scopes;
         Notifier = notifier;
@@ -80,6 +83,7 @@ internal sealed class HealthEngine : IDisposable
         }
 
         Slots = [.. slots];
+        Telemetry = new RunTelemetry(this, meterFactory?.Create(new MeterOptions(HealthKitTelemetry.MeterName) { Version = typeof(HealthEngine).Assembly.GetName().Version?.ToString() }), logger);
     }
 
     public TimeProvider TimeProvider { get; }
@@ -94,6 +98,9 @@ internal sealed class HealthEngine : IDisposable
     public HealthStatusNotifier Notifier { get; }
 
     public CheckSlot[] Slots { get; }
+
+    /// <summary>Spans, metrics and slow-run warnings about the runs.</summary>
+    internal RunTelemetry Telemetry { get; }
 
     public CheckSlot? Find(string name) => _byName.GetValueOrDefault(name);
 
@@ -132,6 +139,7 @@ internal sealed class HealthEngine : IDisposable
             // first one, requests join (or start) the run like any on-demand check would.
             if ((background ? slot.Last : slot.TryGetFresh(start)) is { } ready)
             {
+                Telemetry.Cached(slot);
                 outcomes[i] = ready;
                 continue;
             }
@@ -230,7 +238,7 @@ internal sealed class HealthEngine : IDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            return new(Failure(slot, started, ResultSanitizer.DescribeException(ex), Options.IncludeExceptionDetails ? ex : null), ex, Cancelled: false);
+            return new(Failure(slot, started, ResultSanitizer.DescribeException(ex), Options.IncludeExceptionDetails ? ex : null), ex, Cancelled: false, Threw: true);
         }
 
         // A check that catches its own cancellation usually reports "A task was canceled"; say what happened.
@@ -266,7 +274,7 @@ internal sealed class HealthEngine : IDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            return new(FailureOutcome(slot, started, $"check returned data that could not be read ({ex.GetType().Name})"), ex, Cancelled: false);
+            return new(FailureOutcome(slot, started, $"check returned data that could not be read ({ex.GetType().Name})"), ex, Cancelled: false, Threw: true);
         }
     }
 
@@ -356,7 +364,10 @@ internal sealed class HealthEngine : IDisposable
                 UnhealthyAfterFailures: null,
                 UnhealthyAfterDuration: null,
                 Fixed: true,
-                FollowsState: fixedPolicy.FollowsState);
+                FollowsState: fixedPolicy.FollowsState)
+            {
+                SlowThreshold = defaults.SlowThreshold ?? timeout / 2,
+            };
         }
 
         return new EffectivePolicy(
@@ -366,7 +377,10 @@ internal sealed class HealthEngine : IDisposable
             own?.Mode ?? defaults.Mode ?? HealthCheckMode.OnDemand,
             own?.Period ?? defaults.Period ?? registration.Period ?? DefaultPeriod,
             own?.UnhealthyAfterFailures ?? defaults.UnhealthyAfterFailures,
-            own?.UnhealthyAfterDuration ?? defaults.UnhealthyAfterDuration);
+            own?.UnhealthyAfterDuration ?? defaults.UnhealthyAfterDuration)
+        {
+            SlowThreshold = own?.SlowThreshold ?? defaults.SlowThreshold ?? timeout / 2,
+        };
     }
 
     /// <summary>The names of the properties an override sets.</summary>
@@ -380,6 +394,7 @@ internal sealed class HealthEngine : IDisposable
         Add(nameof(HealthCheckPolicy.Period), policy.Period);
         Add(nameof(HealthCheckPolicy.UnhealthyAfterFailures), policy.UnhealthyAfterFailures);
         Add(nameof(HealthCheckPolicy.UnhealthyAfterDuration), policy.UnhealthyAfterDuration);
+        Add(nameof(HealthCheckPolicy.SlowThreshold), policy.SlowThreshold);
         return set;
 
         void Add(string name, object? value)

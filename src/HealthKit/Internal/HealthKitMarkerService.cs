@@ -8,6 +8,8 @@ internal sealed class HealthKitMarkerService
 {
     private readonly Lock _gate = new();
     private readonly List<(object Routes, string Prefix, string Origin)> _mappings = [];
+    private volatile string[] _paths = [];
+    private volatile string[] _pathPrefixes = [];
 
     /// <summary>
     /// Records a mapping at <paramref name="prefix"/> on the route table <paramref name="routes"/>, or returns the origin
@@ -31,4 +33,47 @@ internal sealed class HealthKitMarkerService
             return null;
         }
     }
+
+    /// <summary>Records the paths of mapped endpoints: <paramref name="exact"/> ones, and prefixes of parameterised ones.</summary>
+    public void AddPaths(IEnumerable<string> exact, IEnumerable<string> prefixes)
+    {
+        lock (_gate)
+        {
+            _paths = [.. _paths.Concat(exact.Select(TrimSlash)).Distinct(StringComparer.OrdinalIgnoreCase)];
+            _pathPrefixes = [.. _pathPrefixes.Concat(prefixes).Distinct(StringComparer.OrdinalIgnoreCase)];
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/> is one HealthKit mapped; matched as routing matches, ignoring case and a trailing '/'.</summary>
+    public bool IsMappedPath(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return false;
+        }
+
+        var trimmed = TrimSlash(path);
+        foreach (var mapped in _paths)
+        {
+            if (string.Equals(mapped, trimmed, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        foreach (var prefix in _pathPrefixes)
+        {
+            // The prefix ends with '/'; a parameter needs at least one character after it, and no further segment.
+            if (trimmed.Length > prefix.Length
+                && trimmed.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
+                && trimmed.IndexOf('/', prefix.Length) < 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string TrimSlash(string path) => path.Length > 1 && path[^1] == '/' ? path[..^1] : path;
 }

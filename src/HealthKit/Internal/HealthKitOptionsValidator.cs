@@ -220,6 +220,11 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         {
             errors.Add($"{key}:{nameof(HealthCheckPolicy.UnhealthyAfterDuration)} must be greater than zero and at most {MaxCacheTtl} (was {duration}).");
         }
+
+        if (policy.SlowThreshold is { } slow && (slow <= TimeSpan.Zero || slow > MaxDeadline))
+        {
+            errors.Add($"{key}:{nameof(HealthCheckPolicy.SlowThreshold)} must be greater than zero and at most {MaxDeadline} (was {slow}).");
+        }
     }
 
     private void ValidateLifecycle(List<string> errors, HealthKitLifecycleOptions lifecycle)

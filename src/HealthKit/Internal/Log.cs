@@ -46,6 +46,7 @@ internal static partial class Log
         // Memory and error rate: 60-69.
         public const int MemoryLimitFound = 60;
         public const int MemoryCgroupUnreadable = 61;
+        public const int CheckSlow = 30;
     }
 
     public const string Unknown = "Unknown";
@@ -171,4 +172,7 @@ internal static partial class Log
             MemoryCgroupUnreadableCore(logger, Redactor.ForLogging(exception), check);
         }
     }
+    [LoggerMessage(EventId = Events.CheckSlow, EventName = "HealthKitCheckSlow", Level = LogLevel.Warning,
+        Message = "Health check '{Check}' took {DurationMilliseconds:0} ms, at or above its slow threshold of {ThresholdMilliseconds:0} ms")]
+    public static partial void CheckSlow(ILogger logger, string check, double durationMilliseconds, double thresholdMilliseconds);
 }

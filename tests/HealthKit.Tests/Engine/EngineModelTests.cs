@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using HealthKit.Tests.Infrastructure;
+using HealthKit.Tests.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -108,6 +109,7 @@ public sealed class EngineModelTests
                 _engine = app.Services.GetRequiredService<HealthKit.Engine.HealthEngine>();
                 var availability = app.Services.GetRequiredService<HealthKitAvailability>();
                 var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+                using var meter = new MeterCapture(app.Services);
                 try
                 {
                     for (_step = 0; _step < steps; _step++)
@@ -120,6 +122,7 @@ public sealed class EngineModelTests
                         }
 
                         await StepAsync(client, availability, lifetime);
+                        VerifyScrape(meter);
                     }
                 }
                 finally
@@ -587,6 +590,32 @@ public sealed class EngineModelTests
         }
 
         private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+        /// <summary>
+        /// A scrape between steps reports, for every check whose latest result did not change meanwhile, exactly one
+        /// status series at 1, the one of that result; a check with no result has no status series.
+        /// </summary>
+        private void VerifyScrape(MeterCapture meter)
+        {
+            var slots = _engine!.Slots;
+            var before = slots.Select(slot => slot.Last).ToArray();
+            var scrape = meter.Scrape();
+            for (var i = 0; i < slots.Length; i++)
+            {
+                if (!ReferenceEquals(before[i], slots[i].Last))
+                {
+                    continue;
+                }
+
+                var series = scrape.Where("healthkit.check.status", ("healthkit.check.name", slots[i].Name));
+                var current = series.Where(r => r.Value == 1).Select(r => r.Tags["healthkit.status"]).ToArray();
+                string[] expected = before[i] is { } last ? [last.Status.ToString().ToLowerInvariant()] : [];
+                if (!current.SequenceEqual(expected) || (before[i] is null && series.Length > 0))
+                {
+                    throw new ModelViolation(Describe($"a scrape reported {slots[i].Name} as [{string.Join(",", current)}] with {series.Length} series; its latest result is {before[i]?.Status.ToString() ?? "none"}"));
+                }
+            }
+        }
 
         private void AssertNoSecretInLogs()
         {

@@ -1,0 +1,218 @@
+using System.Diagnostics.Metrics;
+using HealthKit.Engine;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace HealthKit.Telemetry;
+
+/// <summary>
+/// HealthKit's instruments on the meter <c>HealthKit</c>. The gauges read the engine's latest results when they are
+/// observed, so a scrape never starts a run; the histogram and the run counter are recorded when a run ends; the
+/// request counters are plain counts the engine increments and a scrape reads.
+/// </summary>
+internal sealed class HealthKitMetrics
+{
+    private const int StatusCount = 3;
+
+    // A scrape is enumerated on the thread that observes it, before the next instrument is observed: one buffer per
+    // thread and type keeps a scrape of many checks from allocating the collection it returns, or its enumerator.
+    [ThreadStatic]
+    private static MeasurementBatch<int>? t_ints;
+
+    [ThreadStatic]
+    private static MeasurementBatch<double>? t_doubles;
+
+    [ThreadStatic]
+    private static MeasurementBatch<long>? t_longs;
+
+    private readonly HealthEngine _engine;
+    private readonly Histogram<double> _duration;
+    private readonly Counter<long> _runs;
+    private readonly long[] _cached;
+    private readonly long[] _joined;
+    private readonly KeyValuePair<string, object?>[][] _checkTags;
+    private readonly KeyValuePair<string, object?>[][][] _checkStatusTags;
+    private readonly KeyValuePair<string, object?>[][][] _outcomeTags;
+    private readonly int[] _checkSeen;
+    private readonly (CheckSlot[] Slots, KeyValuePair<string, object?>[][] StatusTags)[] _endpoints;
+    private readonly int[] _endpointSeen;
+
+    public HealthKitMetrics(Meter meter, HealthEngine engine)
+    {
+        _engine = engine;
+        var slots = engine.Slots;
+        _cached = new long[slots.Length];
+        _joined = new long[slots.Length];
+        _checkSeen = new int[slots.Length];
+        _checkTags = [.. slots.Select(slot => new[] { Tag(HealthKitDiagnostics.CheckName, slot.Name) })];
+        _checkStatusTags = [.. slots.Select(slot => StatusTags(HealthKitDiagnostics.CheckName, slot.Name))];
+        _outcomeTags = [.. slots.Select(slot => OutcomeValues.Select(outcome => new[] { Tag(HealthKitDiagnostics.CheckName, slot.Name), Tag(HealthKitDiagnostics.Outcome, outcome) }).ToArray())];
+        _endpoints = [.. engine.Options.Endpoints.All
+            .Where(endpoint => endpoint.Enabled)
+            .Select(endpoint => (engine.SlotsFor(endpoint), StatusTags(HealthKitDiagnostics.EndpointName, EndpointName(endpoint.Key))))];
+        _endpointSeen = new int[_endpoints.Length];
+
+        meter.CreateObservableGauge(
+            "healthkit.check.status",
+            ObserveCheckStatus,
+            unit: "{status}",
+            description: "1 for the status of the check's latest result; 0 for each other status this gauge has reported for the check before. No series before the check's first result.");
+        meter.CreateObservableGauge(
+            "healthkit.check.age",
+            ObserveAge,
+            unit: "s",
+            description: "How long ago the check's latest result was produced. A scrape starts no run: an on-demand check nothing probes grows old.");
+        meter.CreateObservableGauge(
+            "healthkit.endpoint.status",
+            ObserveEndpointStatus,
+            unit: "{status}",
+            description: "1 for the worst status among the latest results of the endpoint's checks (those with a result); 0 for each other status reported for it before.");
+        _duration = meter.CreateHistogram(
+            "healthkit.check.duration",
+            unit: "s",
+            description: "How long check runs took, by check and outcome; a timed-out run counts until its timeout.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10] });
+        _runs = meter.CreateCounter<long>(
+            "healthkit.check.runs",
+            unit: "{run}",
+            description: "Check runs by outcome: healthy, degraded, unhealthy, threw, timed_out, or abandoned (no run started because the previous one has not returned).");
+        meter.CreateObservableCounter(
+            "healthkit.check.cached",
+            () => ObserveCounts(_cached),
+            unit: "{request}",
+            description: "Requests answered with the check's cached result, without waiting for a run.");
+        meter.CreateObservableCounter(
+            "healthkit.check.joined",
+            () => ObserveCounts(_joined),
+            unit: "{request}",
+            description: "Requests that waited for a run of the check another caller had already started.");
+    }
+
+    /// <summary>The <c>healthkit.check.outcome</c> values, indexed as <see cref="OutcomeIndex"/> returns.</summary>
+    internal static readonly string[] OutcomeValues = ["unhealthy", "degraded", "healthy", "threw", "timed_out", "abandoned"];
+
+    public void Cached(int slot) => Interlocked.Increment(ref _cached[slot]);
+
+    public void Joined(int slot) => Interlocked.Increment(ref _joined[slot]);
+
+    /// <summary>Records one ended run; <paramref name="duration"/> is <see langword="null"/> when no run started.</summary>
+    public void RunEnded(int slot, int outcome, TimeSpan? duration)
+    {
+        var tags = _outcomeTags[slot][outcome];
+        _runs.Add(1, tags);
+        if (duration is { } elapsed)
+        {
+            _duration.Record(elapsed.TotalSeconds, tags);
+        }
+    }
+
+    internal static int OutcomeIndex(RunEnd end, HealthStatus status) => end switch
+    {
+        RunEnd.Returned => (int)status,
+        RunEnd.Threw => 3,
+        RunEnd.TimedOut => 4,
+        _ => 5,
+    };
+
+    private IEnumerable<Measurement<int>> ObserveCheckStatus()
+    {
+        var buffer = (t_ints ??= new()).Clear();
+        var slots = _engine.Slots;
+        for (var i = 0; i < slots.Length; i++)
+        {
+            if (slots[i].Last is { } last)
+            {
+                AddStatus(buffer, ref _checkSeen[i], (int)last.Status, _checkStatusTags[i]);
+            }
+        }
+
+        return buffer;
+    }
+
+    private IEnumerable<Measurement<int>> ObserveEndpointStatus()
+    {
+        var buffer = (t_ints ??= new()).Clear();
+        for (var i = 0; i < _endpoints.Length; i++)
+        {
+            var (slots, tags) = _endpoints[i];
+            var worst = StatusCount;
+            foreach (var slot in slots)
+            {
+                // A check with no result yet is left out, as its own series are: nothing is known about it.
+                if (slot.Last is { } last && (int)last.Status < worst)
+                {
+                    worst = (int)last.Status;
+                }
+            }
+
+            if (worst < StatusCount)
+            {
+                AddStatus(buffer, ref _endpointSeen[i], worst, tags);
+            }
+        }
+
+        return buffer;
+    }
+
+    private IEnumerable<Measurement<double>> ObserveAge()
+    {
+        var buffer = (t_doubles ??= new()).Clear();
+        var time = _engine.TimeProvider;
+        var now = time.GetTimestamp();
+        var slots = _engine.Slots;
+        for (var i = 0; i < slots.Length; i++)
+        {
+            if (slots[i].Last is { } last)
+            {
+                buffer.Add(new Measurement<double>(time.GetElapsedTime(last.ProducedTimestamp, now).TotalSeconds, _checkTags[i]));
+            }
+        }
+
+        return buffer;
+    }
+
+    private MeasurementBatch<long> ObserveCounts(long[] counts)
+    {
+        var buffer = (t_longs ??= new()).Clear();
+        for (var i = 0; i < counts.Length; i++)
+        {
+            // A count still at zero is left out, as a counter never incremented is: it keeps scrapes small.
+            if (Volatile.Read(ref counts[i]) is > 0 and var count)
+            {
+                buffer.Add(new Measurement<long>(count, _checkTags[i]));
+            }
+        }
+
+        return buffer;
+    }
+
+    /// <summary>
+    /// Reports 1 for <paramref name="status"/> and 0 for every status reported before. A series that merely disappears
+    /// is, to a backend, missing data rather than 0: a query such as <c>healthkit_check_status{healthkit_status="healthy"} == 0</c>
+    /// would not see the check leave Healthy. Series of statuses never reached stay absent rather than cost every scrape.
+    /// </summary>
+    private static void AddStatus(MeasurementBatch<int> buffer, ref int seen, int status, KeyValuePair<string, object?>[][] tags)
+    {
+        var all = Interlocked.Or(ref seen, 1 << status) | (1 << status);
+        for (var s = StatusCount - 1; s >= 0; s--)
+        {
+            if ((all & (1 << s)) != 0)
+            {
+                buffer.Add(new Measurement<int>(s == status ? 1 : 0, tags[s]));
+            }
+        }
+    }
+
+    private static KeyValuePair<string, object?>[][] StatusTags(string key, string name) =>
+        [.. HealthKitDiagnostics.StatusValues.Select(status => new[] { Tag(key, name), Tag(HealthKitDiagnostics.Status, status) })];
+
+    private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
+
+    /// <summary>The endpoint's key in lower case (health, live, ready, startup), as tag values are.</summary>
+    private static string EndpointName(string key) => string.Create(key.Length, key, static (span, key) =>
+    {
+        for (var i = 0; i < key.Length; i++)
+        {
+            span[i] = char.ToLowerInvariant(key[i]);
+        }
+    });
+}
