@@ -107,6 +107,7 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         }
 
         ValidateLifecycle(errors, options.Lifecycle);
+        ValidateStatusPage(errors, options.StatusPage);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
@@ -219,6 +220,19 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         if (policy.UnhealthyAfterDuration is { } duration && (duration <= TimeSpan.Zero || duration > MaxCacheTtl))
         {
             errors.Add($"{key}:{nameof(HealthCheckPolicy.UnhealthyAfterDuration)} must be greater than zero and at most {MaxCacheTtl} (was {duration}).");
+        }
+    }
+
+    private static void ValidateStatusPage(List<string> errors, HealthKitStatusPageOptions page)
+    {
+        const string Key = Root + ":" + nameof(HealthKitOptions.StatusPage) + ":" + nameof(HealthKitStatusPageOptions.RefreshInterval);
+        var interval = page.RefreshInterval;
+
+        // A meta refresh counts whole seconds and ignores any fraction, so 00:00:00.500 would reload in a tight loop.
+        if (interval != TimeSpan.Zero
+            && (interval < TimeSpan.FromSeconds(1) || interval > HealthKitStatusPageOptions.MaxRefreshInterval || interval.Ticks % TimeSpan.TicksPerSecond != 0))
+        {
+            errors.Add($"{Key} must be 00:00:00 (no automatic reload) or whole seconds from 00:00:01 to {HealthKitStatusPageOptions.MaxRefreshInterval} (was {interval}).");
         }
     }
 
