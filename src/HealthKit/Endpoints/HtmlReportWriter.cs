@@ -142,8 +142,9 @@ internal static class HtmlReportWriter
             html.Append(" \u00b7 ");
         }
 
-        html.Append("answered in ").Append(Duration(evaluation.TotalDuration))
-            .Append(" \u00b7 at <time datetime=\"").Append(now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)).Append("\">")
+        html.Append("answered in ");
+        Encode(html, Duration(evaluation.TotalDuration));
+        html.Append(" \u00b7 at <time datetime=\"").Append(now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)).Append("\">")
             .Append(now.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture)).Append(" UTC</time>");
         if (refresh > TimeSpan.Zero)
         {
@@ -270,8 +271,9 @@ internal static class HtmlReportWriter
 
             html.Append("<span class=\"meta\"><time class=\"age\" datetime=\"")
                 .Append(outcome.ProducedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)).Append("\">")
-                .Append(Age(now - outcome.ProducedAt)).Append("</time> \u00b7 took <span class=\"duration\">")
-                .Append(Duration(outcome.Duration)).Append("</span></span>\n</div>\n");
+                .Append(Age(now - outcome.ProducedAt)).Append("</time> \u00b7 took <span class=\"duration\">");
+            Encode(html, Duration(outcome.Duration));
+            html.Append("</span></span>\n</div>\n");
 
             if (outcome.Description is not null)
             {
@@ -384,7 +386,7 @@ internal static class HtmlReportWriter
 
     internal static string Duration(TimeSpan duration) => duration.TotalMilliseconds switch
     {
-        < 0.05 => "< 0.1 ms",
+        < 0.05 => "<0.1 ms",
         < 10 => string.Create(CultureInfo.InvariantCulture, $"{duration.TotalMilliseconds:0.0} ms"),
         < 1000 => string.Create(CultureInfo.InvariantCulture, $"{duration.TotalMilliseconds:0} ms"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{duration.TotalSeconds:0.00} s"),
