@@ -228,7 +228,7 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         const string Key = Root + ":" + nameof(HealthKitOptions.StatusPage) + ":" + nameof(HealthKitStatusPageOptions.RefreshInterval);
         var interval = page.RefreshInterval;
 
-        // A meta refresh counts whole seconds and ignores any fraction, so 00:00:00.500 would reload in a tight loop.
+        // The Refresh header counts whole seconds and browsers ignore a fraction, so 00:00:00.500 would reload at once, forever.
         if (interval != TimeSpan.Zero
             && (interval < TimeSpan.FromSeconds(1) || interval > HealthKitStatusPageOptions.MaxRefreshInterval || interval.Ticks % TimeSpan.TicksPerSecond != 0))
         {
