@@ -21,6 +21,9 @@ public sealed class HealthKitOptions
     /// <summary>Gets the options for shutdown draining.</summary>
     public HealthKitLifecycleOptions Lifecycle { get; } = new();
 
+    /// <summary>Gets the options of the HTML status page that browsers get from every endpoint.</summary>
+    public HealthKitStatusPageOptions StatusPage { get; } = new();
+
     /// <summary>
     /// Gets the evaluation policy every check starts from.
     /// </summary>

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
 
 namespace HealthKit.Endpoints;
 
@@ -143,6 +144,11 @@ internal sealed class HealthEndpointHandler
             _ => _endpoint.UnhealthyStatusCode,
         };
         SetNoCacheHeaders(response);
+        if (!request.Text && _engine.Options.StatusPage.Enabled && PrefersHtml(context.Request))
+        {
+            return WriteStatusPageAsync(context, name, evaluation, level, request);
+        }
+
         response.ContentType = request.Text ? TextReportWriter.ContentType : JsonReportWriter.ContentType;
 
         if (HttpMethods.IsHead(context.Request.Method))
@@ -179,6 +185,58 @@ internal sealed class HealthEndpointHandler
         HealthJsonWriter.Write(response.BodyWriter, status, evaluation, level, identity, notes);
         var flush = response.BodyWriter.FlushAsync(context.RequestAborted);
         return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
+    }
+
+    /// <summary>
+    /// Whether the request is a browser's: <c>text/html</c> named explicitly with a quality above zero and above any it
+    /// gives <c>application/json</c>, and no <c>format</c> in the query. The kubelet's and curl's <c>*/*</c> get JSON.
+    /// </summary>
+    internal static bool PrefersHtml(HttpRequest request)
+    {
+        var accept = request.Headers.Accept;
+        var named = false;
+        foreach (var value in accept)
+        {
+            named |= value is not null && value.Contains("text/html", StringComparison.OrdinalIgnoreCase);
+        }
+
+        // Decided without parsing for every client that does not name HTML, which is every probe.
+        if (!named || request.Query.ContainsKey("format") || !MediaTypeHeaderValue.TryParseList(accept, out var types))
+        {
+            return false;
+        }
+
+        double html = 0, json = 0;
+        foreach (var type in types)
+        {
+            var quality = type.Quality ?? 1;
+            if (type.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase))
+            {
+                html = Math.Max(html, quality);
+            }
+            else if (type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            {
+                json = Math.Max(json, quality);
+            }
+        }
+
+        return html > 0 && html > json;
+    }
+
+    private Task WriteStatusPageAsync(HttpContext context, string name, Evaluation evaluation, HealthDetailLevel level, HealthRequest request)
+    {
+        var paused = context.Request.Query.TryGetValue(HtmlReportWriter.RefreshParameter, out var refreshValue)
+            && string.Equals(refreshValue.ToString(), "off", StringComparison.OrdinalIgnoreCase);
+        var refresh = paused ? TimeSpan.Zero : _engine.Options.StatusPage.RefreshInterval;
+        HtmlReportWriter.SetHeaders(context.Response, refresh);
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return Task.CompletedTask;
+        }
+
+        var links = HtmlReportWriter.PageLinks.For(context.Request, paused && _engine.Options.StatusPage.RefreshInterval > TimeSpan.Zero);
+        var html = HtmlReportWriter.Render(name, evaluation, level, request.Notes, _engine.TimeProvider.GetUtcNow(), refresh, links);
+        return context.Response.WriteAsync(html, Encoding.UTF8, context.RequestAborted);
     }
 
     private static Task WriteErrorAsync(HttpContext context, int statusCode, string error)

@@ -101,7 +101,7 @@ internal static class JsonReportWriter
     }
 
     /// <summary>The outcome's entry at <see cref="HealthDetailLevel.Full"/>, rendered on first use and kept with it.</summary>
-    private static byte[] GetFullEntry(CheckOutcome outcome, string[] tags)
+    public static byte[] GetFullEntry(CheckOutcome outcome, string[] tags)
     {
         if (outcome.RenderCache is byte[] json)
         {

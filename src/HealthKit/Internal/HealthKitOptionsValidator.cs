@@ -107,6 +107,7 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         }
 
         ValidateLifecycle(errors, options.Lifecycle);
+        ValidateStatusPage(errors, options.StatusPage);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
@@ -224,6 +225,19 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         if (policy.SlowThreshold is { } slow && (slow <= TimeSpan.Zero || slow > MaxDeadline))
         {
             errors.Add($"{key}:{nameof(HealthCheckPolicy.SlowThreshold)} must be greater than zero and at most {MaxDeadline} (was {slow}).");
+        }
+    }
+
+    private static void ValidateStatusPage(List<string> errors, HealthKitStatusPageOptions page)
+    {
+        const string Key = Root + ":" + nameof(HealthKitOptions.StatusPage) + ":" + nameof(HealthKitStatusPageOptions.RefreshInterval);
+        var interval = page.RefreshInterval;
+
+        // The Refresh header counts whole seconds and browsers ignore a fraction, so 00:00:00.500 would reload at once, forever.
+        if (interval != TimeSpan.Zero
+            && (interval < TimeSpan.FromSeconds(1) || interval > HealthKitStatusPageOptions.MaxRefreshInterval || interval.Ticks % TimeSpan.TicksPerSecond != 0))
+        {
+            errors.Add($"{Key} must be 00:00:00 (no automatic reload) or whole seconds from 00:00:01 to {HealthKitStatusPageOptions.MaxRefreshInterval} (was {interval}).");
         }
     }
 
