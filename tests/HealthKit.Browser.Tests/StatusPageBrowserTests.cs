@@ -236,25 +236,7 @@ public sealed partial class StatusPageBrowserTests(ChromiumFixture chromium) : I
 
     private static async Task<Uri> AddressAsync(SampleProcess sample)
     {
-        var started = TimeProvider.System.GetTimestamp();
-        while (TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(30))
-        {
-            foreach (var line in sample.Lines)
-            {
-                if (ListeningOn().Match(line) is { Success: true } match)
-                {
-                    return new Uri(match.Groups[1].Value);
-                }
-            }
-
-            Assert.False(sample.Process.HasExited, $"the sample exited before it listened:\n{sample.Output}");
-            await Task.Delay(TimeSpan.FromMilliseconds(50), TestContext.Current.CancellationToken);
-        }
-
-        Assert.Fail($"the sample did not listen within 30 s:\n{sample.Output}");
-        throw new InvalidOperationException();
+        var address = await sample.WaitForAddressAsync(TimeSpan.FromSeconds(30));
+        return new Uri(address.GetLeftPart(UriPartial.Authority));
     }
-
-    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
-    private static partial Regex ListeningOn();
 }
