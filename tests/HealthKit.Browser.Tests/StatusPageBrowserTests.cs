@@ -14,7 +14,7 @@ namespace HealthKit.Browser.Tests;
 /// </summary>
 public sealed partial class StatusPageBrowserTests(ChromiumFixture chromium) : IClassFixture<ChromiumFixture>
 {
-    private static readonly string[] SampleChecks = ["self", "startup", "availability", "database", "disk", "latency"];
+    private static readonly string[] SampleChecks = ["self", "startup", "availability", "database", "disk", "latency", "memory", "errors"];
 
     private static readonly TimeSpan StateChange = TimeSpan.FromSeconds(20);
 

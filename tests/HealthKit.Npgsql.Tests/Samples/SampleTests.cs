@@ -17,7 +17,7 @@ public sealed class SampleTests(PostgresServer server)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var entries = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("entries");
-        Assert.Equal(["startup", "availability", "database", "disk", "postgres"], entries.EnumerateObject().Select(e => e.Name));
+        Assert.Equal(["startup", "availability", "database", "disk", "memory", "postgres"], entries.EnumerateObject().Select(e => e.Name));
         Assert.Equal("Healthy", entries.GetProperty("postgres").GetProperty("status").GetString());
     }
 

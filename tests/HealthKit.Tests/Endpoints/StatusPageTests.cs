@@ -60,7 +60,7 @@ public sealed partial class StatusPageTests
     [InlineData("application/json, text/html")]
     [InlineData("text/html;q=0.5, application/json")]
     [InlineData("text/html;q=0.5, application/json;q=0.5")]
-    [InlineData("application/health+json")]
+    [InlineData("application/xml")]
     [InlineData("text/htmlx")]
     public async Task Accept_WithoutAPreferenceForHtml_GetsJson(string? accept)
     {
