@@ -1,4 +1,5 @@
 using HealthKit.Internal;
+using HealthKit.Live;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -103,6 +104,11 @@ public static class HealthKitHealthChecksBuilderExtensions
         }
 
         optionsBuilder.ValidateOnStart();
+        builder.Services.AddKeyedSingleton(name, (services, _) => new LiveCheckOptions<TOptions>(
+            name,
+            services.GetRequiredService<IOptionsMonitor<TOptions>>().Get(name),
+            services.GetRequiredService<IOptionsFactory<TOptions>>()));
+        builder.Services.AddSingleton<ILiveCheckOptions>(services => services.GetRequiredKeyedService<LiveCheckOptions<TOptions>>(name));
 
         // The registration is created when HealthCheckServiceOptions is first read, so that its tags and failure status
         // can come from configuration. The check is created right then, once, and shared by every run.

@@ -1,6 +1,7 @@
 using HealthKit.Engine;
 using HealthKit.Internal;
 using HealthKit.Lifecycle;
+using HealthKit.Live;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -48,6 +49,10 @@ public static class HealthKitServiceCollectionExtensions
             provider.GetRequiredService<TimeProvider>(),
             provider.GetServices<StartupTaskRegistration>()));
         services.AddHostedService<LifecycleService>();
+
+        // Live settings: HealthKit:Defaults and HealthKit:Checks are re-read, validated whole, when configuration reloads.
+        services.AddSingleton<LiveSettings>();
+        services.AddHostedService(provider => provider.GetRequiredService<LiveSettings>());
 
         services.TryAddSingleton<SelfCheck>();
         services.TryAddSingleton<StartupCheck>();

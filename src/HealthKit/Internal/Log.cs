@@ -32,6 +32,8 @@ internal static partial class Log
         public const int StartupTasksPending = 21;
         public const int StartupTaskBlocksShutdown = 22;
         public const int StartupTaskAbandoned = 23;
+        public const int SettingsRejected = 70;
+        public const int SettingsReloaded = 71;
     }
 
     public const string Unknown = "Unknown";
@@ -141,4 +143,22 @@ internal static partial class Log
     [LoggerMessage(EventId = Events.StartupTaskAbandoned, EventName = "HealthKitStartupTaskAbandoned", Level = LogLevel.Warning,
         Message = "Shutdown stopped waiting for startup task '{Task}' because the host's ShutdownTimeout ran out; the task ignores its cancellation token and may still be running")]
     public static partial void StartupTaskAbandoned(ILogger logger, string task);
+
+    [LoggerMessage(EventId = Events.SettingsRejected, EventName = "HealthKitSettingsRejected", Level = LogLevel.Error,
+        Message = "The reloaded HealthKit configuration was rejected and the previous settings stay in force: {Problems}")]
+    private static partial void SettingsRejectedCore(ILogger logger, string problems);
+
+    public static void SettingsRejected(ILogger logger, string problems)
+    {
+        if (logger.IsEnabled(LogLevel.Error))
+        {
+#pragma warning disable CA1873 // Guarded by IsEnabled just above; the analyzer does not see that guard.
+            SettingsRejectedCore(logger, Redactor.RedactText(problems) ?? string.Empty);
+#pragma warning restore CA1873
+        }
+    }
+
+    [LoggerMessage(EventId = Events.SettingsReloaded, EventName = "HealthKitSettingsReloaded", Level = LogLevel.Information,
+        Message = "The reloaded HealthKit configuration is in force; checks whose policy changed: {Checks}")]
+    public static partial void SettingsReloaded(ILogger logger, string checks);
 }

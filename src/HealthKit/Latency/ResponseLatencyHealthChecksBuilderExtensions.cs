@@ -1,4 +1,5 @@
 using HealthKit.Latency;
+using HealthKit.Live;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -49,7 +50,10 @@ public static class ResponseLatencyHealthChecksBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, LatencyStartupFilter>());
         services.TryAddSingleton<LatencyRecorderRegistry>();
         services.AddSingleton(new LatencyCheckRegistration(name));
-        return builder.AddHealthKitCheck(name, configure, (provider, options) =>
-            new ResponseLatencyHealthCheck(provider.GetRequiredService<LatencyRecorderRegistry>().Get(name), options));
+        return builder.AddHealthKitCheck<ResponseLatencyCheckOptions>(name, configure, (provider, _) =>
+        {
+            var live = provider.GetRequiredKeyedService<LiveCheckOptions<ResponseLatencyCheckOptions>>(name);
+            return new ResponseLatencyHealthCheck(provider.GetRequiredService<LatencyRecorderRegistry>().Get(name), () => live.Current);
+        });
     }
 }
