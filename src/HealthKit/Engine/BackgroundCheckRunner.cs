@@ -187,6 +187,9 @@ internal sealed class BackgroundCheckRunner : BackgroundService
                 return true;
             }
 
+            // Timers count whole milliseconds: a fraction would fire at once, find time still short, and spin.
+            remaining = TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds));
+
             Task changed;
             lock (_gate)
             {
