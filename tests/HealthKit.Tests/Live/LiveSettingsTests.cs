@@ -1,6 +1,7 @@
 using HealthKit.Engine;
 using HealthKit.Live;
 using HealthKit.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -286,5 +287,32 @@ public sealed class LiveSettingsTests
         }
 
         Assert.Equal(2, check.Runs);
+    }
+
+    [Fact]
+    public async Task Reload_DatabaseQueryAndLatencyThreshold_NextRunReadsTheNewOptions()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"healthkit-live-{Guid.NewGuid():N}.db");
+        try
+        {
+            using var dataSource = SqliteFactory.Instance.CreateDataSource($"Data Source={file}");
+            await using var host = await Start(
+                c => c.AddDatabase("database", o => o.DataSource = dataSource).AddResponseLatency(),
+                new() { ["HealthKit:Checks:database:CacheTtl"] = "00:00:00", ["HealthKit:Checks:latency:CacheTtl"] = "00:00:00" });
+            Assert.Equal("Healthy", (await host.GetAsync("/health")).Entry("database").GetProperty("status").GetString());
+            Assert.StartsWith("not enough requests", (await host.GetAsync("/health")).Entry("latency").GetProperty("description").GetString(), StringComparison.Ordinal);
+
+            Assert.Equal(404, (await host.GetAsync("/not-health")).StatusCode);
+            Edit(host, ("HealthKit:Checks:database:Query", "SELECT * FROM no_such_table"), ("HealthKit:Checks:latency:MinimumSamples", "1"));
+            var health = await host.GetAsync("/health");
+
+            Assert.Equal("Unhealthy", health.Entry("database").GetProperty("status").GetString());
+            Assert.DoesNotContain("not enough requests", health.Entry("latency").GetProperty("description").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            File.Delete(file);
+        }
     }
 }
