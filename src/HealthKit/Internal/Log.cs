@@ -158,7 +158,8 @@ internal static partial class Log
         }
     }
 
-    [LoggerMessage(EventId = Events.SettingsReloaded, EventName = "HealthKitSettingsReloaded", Level = LogLevel.Information,
+    /// <summary>At Information when a policy changed; at Debug otherwise, as file watchers report one save several times.</summary>
+    [LoggerMessage(EventId = Events.SettingsReloaded, EventName = "HealthKitSettingsReloaded",
         Message = "The reloaded HealthKit configuration is in force; checks whose policy changed: {Checks}")]
-    public static partial void SettingsReloaded(ILogger logger, string checks);
+    public static partial void SettingsReloaded(ILogger logger, LogLevel level, string checks);
 }

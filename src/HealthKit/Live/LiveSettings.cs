@@ -106,7 +106,7 @@ internal sealed class LiveSettings : IHostedService, IDisposable
 
                     var changed = _engine.ApplyPolicies(policies);
                     _lastRejection = null;
-                    Log.SettingsReloaded(_logger, changed.Count == 0 ? "none" : string.Join(", ", changed));
+                    Log.SettingsReloaded(_logger, changed.Count == 0 ? LogLevel.Debug : LogLevel.Information, changed.Count == 0 ? "none" : string.Join(", ", changed));
                     return [];
                 }
             }
