@@ -11,6 +11,10 @@ namespace HealthKit;
 /// <c>HealthKit:Checks:&lt;name&gt;</c>). A <see langword="null"/> property in an override inherits the default.
 /// </para>
 /// <para>
+/// Every property is live: when the configuration reloads, the new policy is validated with everything else and, if all
+/// of it is valid, takes effect from the next request; a run already in flight finishes under the policy it started with.
+/// </para>
+/// <para>
 /// Caching trades freshness for protection: with a time-to-live of 2 seconds, a failure is noticed up to 2 seconds
 /// later, and a database sees at most one query per 2 seconds per instance however many probes arrive.
 /// </para>

@@ -83,6 +83,10 @@ public static class HealthKitHealthChecksBuilderExtensions
     /// application there. The instance serves every run, so it must be thread-safe.
     /// </param>
     /// <returns>The same builder, for chaining.</returns>
+    /// <remarks>
+    /// On every configuration reload the options are bound, configured and validated again, and an invalid value rejects
+    /// the whole reload; the instance passed to <paramref name="factory"/> is the one from startup.
+    /// </remarks>
     public static IHealthChecksBuilder AddHealthKitCheck<TOptions>(
         this IHealthChecksBuilder builder,
         string name,
