@@ -11,6 +11,10 @@ namespace HealthKit;
 /// <c>HealthKit:Checks:&lt;name&gt;</c>). A <see langword="null"/> property in an override inherits the default.
 /// </para>
 /// <para>
+/// Every property is live: when the configuration reloads, the new policy is validated with everything else and, if all
+/// of it is valid, takes effect from the next request; a run already in flight finishes under the policy it started with.
+/// </para>
+/// <para>
 /// Caching trades freshness for protection: with a time-to-live of 2 seconds, a failure is noticed up to 2 seconds
 /// later, and a database sees at most one query per 2 seconds per instance however many probes arrive.
 /// </para>
@@ -83,6 +87,34 @@ public sealed class HealthCheckPolicy
     /// </summary>
     /// <value>The default is <see langword="null"/>: half the check's effective <see cref="Timeout"/>.</value>
     public TimeSpan? SlowThreshold { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether the check runs at all. A disabled check is not run, and is left out of every report and every
+    /// aggregate, as if it were not registered; <c>checks/&lt;name&gt;</c> answers an empty, Healthy report for it.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/>: enabled. It can be set per check only
+    /// (<c>HealthKit:Checks:&lt;name&gt;:Enabled</c>), not in <see cref="HealthKitOptions.Defaults"/>, and not for the
+    /// lifecycle checks.
+    /// </value>
+    /// <remarks>Live: a configuration reload turns a check off or on for the next request.</remarks>
+    public bool? Enabled { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether the check's Unhealthy fails the endpoints that run it. When <see langword="false"/>, an
+    /// Unhealthy result counts as Degraded in every endpoint's aggregate (so the endpoint answers 200 by default), while
+    /// the check's own entry still says Unhealthy.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/>: critical. It can be set per check only
+    /// (<c>HealthKit:Checks:&lt;name&gt;:Critical</c>), not in <see cref="HealthKitOptions.Defaults"/>, and not for the
+    /// lifecycle checks.
+    /// </value>
+    /// <remarks>
+    /// Unlike leaving a check off an endpoint by its tag, a non-critical check still runs there, is still reported with its
+    /// true status, and still makes the endpoint Degraded.
+    /// </remarks>
+    public bool? Critical { get; set; }
 
     internal static HealthCheckPolicy CreateDefaults() => new()
     {

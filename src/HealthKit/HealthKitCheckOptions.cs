@@ -7,8 +7,10 @@ namespace HealthKit;
 /// </summary>
 /// <remarks>
 /// Options of a check named <c>disk</c> are bound from the configuration section <c>HealthKit:Checks:disk</c> first, then
-/// the registration's <c>Action&lt;TOptions&gt;</c> runs, then the options are validated when the application starts.
-/// Configuration adds to <see cref="Tags"/>; clear it in code to drop the default tags.
+/// the registration's <c>Action&lt;TOptions&gt;</c> runs, then the options are validated when the application starts, and
+/// again, in full, whenever the configuration reloads: an invalid reload is rejected and changes nothing.
+/// Configuration adds to <see cref="Tags"/>; clear it in code to drop the default tags. <see cref="Tags"/> and
+/// <see cref="FailureStatus"/> are read once, at startup.
 /// </remarks>
 public abstract class HealthKitCheckOptions
 {

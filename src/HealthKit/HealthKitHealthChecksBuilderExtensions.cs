@@ -1,4 +1,5 @@
 using HealthKit.Internal;
+using HealthKit.Live;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -82,6 +83,10 @@ public static class HealthKitHealthChecksBuilderExtensions
     /// application there. The instance serves every run, so it must be thread-safe.
     /// </param>
     /// <returns>The same builder, for chaining.</returns>
+    /// <remarks>
+    /// On every configuration reload the options are bound, configured and validated again, and an invalid value rejects
+    /// the whole reload; the instance passed to <paramref name="factory"/> is the one from startup.
+    /// </remarks>
     public static IHealthChecksBuilder AddHealthKitCheck<TOptions>(
         this IHealthChecksBuilder builder,
         string name,
@@ -103,6 +108,11 @@ public static class HealthKitHealthChecksBuilderExtensions
         }
 
         optionsBuilder.ValidateOnStart();
+        builder.Services.AddKeyedSingleton(name, (services, _) => new LiveCheckOptions<TOptions>(
+            name,
+            services.GetRequiredService<IOptionsMonitor<TOptions>>().Get(name),
+            services.GetRequiredService<IOptionsFactory<TOptions>>()));
+        builder.Services.AddSingleton<ILiveCheckOptions>(services => services.GetRequiredKeyedService<LiveCheckOptions<TOptions>>(name));
 
         // The registration is created when HealthCheckServiceOptions is first read, so that its tags and failure status
         // can come from configuration. The check is created right then, once, and shared by every run.

@@ -4,6 +4,7 @@ using HealthKit.Internal;
 using HealthKit.Lifecycle;
 using HealthKit.Listeners;
 using HealthKit.Publishing;
+using HealthKit.Live;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -69,6 +70,10 @@ public static class HealthKitServiceCollectionExtensions
         services.TryAddSingleton(provider => new HealthJsonIdentity(
             provider.GetRequiredService<IOptions<HealthKitOptions>>().Value, provider.GetService<IHostEnvironment>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthKitOptions>, HealthJsonOptionsValidator>());
+
+        // Live settings: HealthKit:Defaults and HealthKit:Checks are re-read, validated whole, when configuration reloads.
+        services.AddSingleton<LiveSettings>();
+        services.AddHostedService(provider => provider.GetRequiredService<LiveSettings>());
 
         services.TryAddSingleton<SelfCheck>();
         services.TryAddSingleton<StartupCheck>();

@@ -7,10 +7,19 @@ namespace HealthKit.Database;
 /// <summary>
 /// Opens a pooled connection from an ADO.NET <see cref="DbDataSource"/> and runs a validation query.
 /// </summary>
-internal sealed class DatabaseHealthCheck(DbDataSource dataSource, DatabaseCheckOptions options, TimeProvider timeProvider) : IHealthCheck
+/// <param name="dataSource">The data source, resolved once.</param>
+/// <param name="current">The options in force now, read once per run for the query and threshold (a reload may replace them).</param>
+/// <param name="timeProvider">The clock.</param>
+internal sealed class DatabaseHealthCheck(DbDataSource dataSource, Func<DatabaseCheckOptions> current, TimeProvider timeProvider) : IHealthCheck
 {
+    public DatabaseHealthCheck(DbDataSource dataSource, DatabaseCheckOptions options, TimeProvider timeProvider)
+        : this(dataSource, () => options, timeProvider)
+    {
+    }
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var options = current();
         var started = timeProvider.GetTimestamp();
         try
         {

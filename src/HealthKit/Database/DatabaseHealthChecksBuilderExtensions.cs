@@ -1,5 +1,6 @@
 using System.Data.Common;
 using HealthKit.Database;
+using HealthKit.Live;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -46,7 +47,8 @@ public static class DatabaseHealthChecksBuilderExtensions
                 ?? (options.DataSourceKey is { } key ? provider.GetKeyedService<DbDataSource>(key) : provider.GetService<DbDataSource>())
                 ?? throw new InvalidOperationException(
                     $"The database health check '{name}' needs a DbDataSource, and none is registered{(options.DataSourceKey is { } missing ? $" with the key '{missing}' (HealthKit:Checks:{name}:DataSourceKey)" : string.Empty)}. Register one (for example 'builder.Services.AddNpgsqlDataSource(...)' or 'builder.Services.AddSingleton<DbDataSource>(...)'), or set DatabaseCheckOptions.DataSource in AddDatabase.");
-            return new DatabaseHealthCheck(dataSource, options, provider.GetRequiredService<TimeProvider>());
+            var live = provider.GetRequiredKeyedService<LiveCheckOptions<DatabaseCheckOptions>>(name);
+            return new DatabaseHealthCheck(dataSource, () => live.Current, provider.GetRequiredService<TimeProvider>());
         });
     }
 }

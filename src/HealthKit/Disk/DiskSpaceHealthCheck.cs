@@ -15,18 +15,25 @@ internal sealed class DiskSpaceHealthCheck : IHealthCheck
     private readonly string[] _paths;
     private readonly string _baseDirectory;
     private readonly Func<string, DiskUsage> _read;
+    private readonly Func<DiskSpaceCheckOptions> _thresholds;
 
     /// <param name="options">The thresholds.</param>
     /// <param name="paths">The paths as configured; they name the entries of the check's data.</param>
     /// <param name="read">Reads the file system that holds a real path; the real file system when null.</param>
     /// <param name="baseDirectory">What relative paths are relative to; the current directory when null.</param>
+    /// <param name="thresholds">
+    /// The options in force now, read once per run for the thresholds (a reload may replace them); <paramref name="options"/>
+    /// when null. Paths and the failure status are read once, from <paramref name="options"/>.
+    /// </param>
     public DiskSpaceHealthCheck(
         DiskSpaceCheckOptions options,
         IEnumerable<string> paths,
         Func<string, DiskUsage>? read = null,
-        string? baseDirectory = null)
+        string? baseDirectory = null,
+        Func<DiskSpaceCheckOptions>? thresholds = null)
     {
         _options = options;
+        _thresholds = thresholds ?? (() => options);
         _paths = [.. paths];
         _read = read ?? ReadFileSystem;
         _baseDirectory = Path.GetFullPath(baseDirectory ?? Directory.GetCurrentDirectory());
@@ -34,6 +41,7 @@ internal sealed class DiskSpaceHealthCheck : IHealthCheck
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var thresholds = _thresholds();
         var status = HealthStatus.Healthy;
         var problems = new List<string>();
         var data = new Dictionary<string, object>(_paths.Length, StringComparer.Ordinal);
@@ -75,12 +83,12 @@ internal sealed class DiskSpaceHealthCheck : IHealthCheck
             };
 
             var free = string.Create(CultureInfo.InvariantCulture, $"{FormatBytes(usage.FreeBytes)} free ({freePercent:0.##}%)");
-            if (Below(_options.Unhealthy, usage.FreeBytes, freePercent) is { } unhealthyLimit)
+            if (Below(thresholds.Unhealthy, usage.FreeBytes, freePercent) is { } unhealthyLimit)
             {
                 status = _options.FailureStatus < status ? _options.FailureStatus : status;
                 problems.Add($"{path}: {free}, below the Unhealthy minimum of {unhealthyLimit}");
             }
-            else if (Below(_options.Degraded, usage.FreeBytes, freePercent) is { } degradedLimit)
+            else if (Below(thresholds.Degraded, usage.FreeBytes, freePercent) is { } degradedLimit)
             {
                 status = HealthStatus.Degraded < status ? HealthStatus.Degraded : status;
                 problems.Add($"{path}: {free}, below the Degraded minimum of {degradedLimit}");

@@ -1,4 +1,5 @@
 using HealthKit.Disk;
+using HealthKit.Live;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -40,11 +41,12 @@ public static class DiskSpaceHealthChecksBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DiskSpaceCheckOptions>, DiskSpaceCheckOptionsValidator>());
         HealthJson.HealthJsonMeasurements.Declare(builder.Services, name, HealthJson.HealthJsonMeasurements.DiskUtilization);
-        return builder.AddHealthKitCheck(name, configure, static (services, options) =>
+        return builder.AddHealthKitCheck(name, configure, (services, options) =>
         {
             var contentRoot = services.GetService<IHostEnvironment>()?.ContentRootPath;
             IEnumerable<string> paths = options.Paths.Count > 0 ? options.Paths : [contentRoot ?? AppContext.BaseDirectory];
-            return new DiskSpaceHealthCheck(options, paths, baseDirectory: contentRoot);
+            var live = services.GetRequiredKeyedService<LiveCheckOptions<DiskSpaceCheckOptions>>(name);
+            return new DiskSpaceHealthCheck(options, paths, baseDirectory: contentRoot, thresholds: () => live.Current);
         });
     }
 }

@@ -19,6 +19,10 @@ internal sealed class BackgroundCheckRunner : BackgroundService
 
     private readonly HealthEngine _engine;
     private readonly ILogger<BackgroundCheckRunner> _logger;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<CheckSlot, Task> _loops = [];
+    private TaskCompletionSource _changed = NewSignal();
+    private CancellationToken _stoppingToken;
 
     public BackgroundCheckRunner(HealthEngine engine, ILogger<BackgroundCheckRunner> logger)
     {
@@ -26,18 +30,92 @@ internal sealed class BackgroundCheckRunner : BackgroundService
         _logger = logger;
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var loops = new List<Task>();
-        foreach (var slot in _engine.Slots)
+        _stoppingToken = stoppingToken;
+        _engine.PoliciesChanged += OnPoliciesChanged;
+        try
+        {
+            StartLoops();
+            var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (stoppingToken.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), stopped))
+            {
+                await stopped.Task.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _engine.PoliciesChanged -= OnPoliciesChanged;
+        }
+
+        Task[] loops;
+        lock (_gate)
+        {
+            loops = [.. _loops.Values];
+        }
+
+        await Task.WhenAll(loops).ConfigureAwait(false);
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A reload may have moved a check into or out of Background mode, or changed its period: wake every loop.</summary>
+    private void OnPoliciesChanged()
+    {
+        TaskCompletionSource changed;
+        lock (_gate)
+        {
+            changed = _changed;
+            _changed = NewSignal();
+        }
+
+        changed.TrySetResult();
+        StartLoops();
+    }
+
+    /// <summary>Starts a loop for every Background check that has none.</summary>
+    private void StartLoops()
+    {
+        lock (_gate)
+        {
+            if (_stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            foreach (var slot in _engine.Slots)
+            {
+                if (slot.Policy.Mode == HealthCheckMode.Background && !_loops.ContainsKey(slot))
+                {
+                    // Added before the loop runs a line, so that the loop's own exit (under the same lock) finds it.
+                    _loops[slot] = Task.CompletedTask;
+                    var loop = RunLoopAsync(slot, _stoppingToken);
+                    if (loop.IsCompleted)
+                    {
+                        _loops.Remove(slot);
+                    }
+                    else
+                    {
+                        _loops[slot] = loop;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Ends the loop of a check that is no longer in Background mode; under the lock, so a reload cannot slip between.</summary>
+    private bool LeavesBackground(CheckSlot slot)
+    {
+        lock (_gate)
         {
             if (slot.Policy.Mode == HealthCheckMode.Background)
             {
-                loops.Add(RunLoopAsync(slot, stoppingToken));
+                return false;
             }
-        }
 
-        return Task.WhenAll(loops);
+            _loops.Remove(slot);
+            return true;
+        }
     }
 
     private async Task RunLoopAsync(CheckSlot slot, CancellationToken stoppingToken)
@@ -45,24 +123,32 @@ internal sealed class BackgroundCheckRunner : BackgroundService
         var time = _engine.TimeProvider;
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
+            // A disabled check keeps its loop, so that enabling it again needs no new one, but it is not run.
+            var ran = slot.Policy.Enabled;
+            if (ran)
             {
-                await slot.GetOrStartRun(time.GetTimestamp(), reuseFresh: false).WaitAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
+                try
+                {
+                    await slot.GetOrStartRun(time.GetTimestamp(), reuseFresh: false).WaitAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
 #pragma warning disable CA1031 // The loop must survive anything; runs never fault, so this is a defect worth a log line.
-            catch (Exception ex)
+                catch (Exception ex)
 #pragma warning restore CA1031
-            {
-                Log.BackgroundRunFailed(_logger, ex, slot.Name);
+                {
+                    Log.BackgroundRunFailed(_logger, ex, slot.Name);
+                }
             }
 
             try
             {
-                await Task.Delay(NextDelay(slot.Policy.Period), time, stoppingToken).ConfigureAwait(false);
+                if (!await WaitForNextRunAsync(slot, ran, stoppingToken).ConfigureAwait(false))
+                {
+                    return;
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -73,6 +159,63 @@ internal sealed class BackgroundCheckRunner : BackgroundService
 #pragma warning restore CA1031
             {
                 Log.BackgroundRunFailed(_logger, ex, slot.Name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits one period from now. A reload wakes the wait: a new period is counted from the start of the wait, a check
+    /// enabled again runs at once (its last result is from before it was turned off), and a check taken out of Background
+    /// mode ends its loop (returns <see langword="false"/>).
+    /// </summary>
+    private async Task<bool> WaitForNextRunAsync(CheckSlot slot, bool ran, CancellationToken stoppingToken)
+    {
+        var time = _engine.TimeProvider;
+        var waitStarted = time.GetTimestamp();
+        var period = slot.Policy.Period;
+        var delay = NextDelay(period);
+        while (true)
+        {
+            if (LeavesBackground(slot))
+            {
+                return false;
+            }
+
+            var remaining = delay - time.GetElapsedTime(waitStarted);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return true;
+            }
+
+            // Timers count whole milliseconds: a fraction would fire at once, find time still short, and spin.
+            remaining = TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds));
+
+            Task changed;
+            lock (_gate)
+            {
+                changed = _changed.Task;
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var elapsed = Task.Delay(remaining, time, wait.Token);
+            var first = await Task.WhenAny(elapsed, changed).ConfigureAwait(false);
+            await wait.CancelAsync().ConfigureAwait(false);
+            stoppingToken.ThrowIfCancellationRequested();
+            if (first == elapsed)
+            {
+                continue;
+            }
+
+            var policy = slot.Policy;
+            if (!ran && policy.Enabled)
+            {
+                return !LeavesBackground(slot);
+            }
+
+            if (policy.Period != period)
+            {
+                period = policy.Period;
+                delay = NextDelay(period);
             }
         }
     }

@@ -31,24 +31,16 @@ internal sealed class CheckSlot
     private CheckOutcome? _last;
     private Run? _current;
     private Run? _abandoned;
+    private Settings _settings;
 
     public CheckSlot(HealthEngine engine, int index, HealthCheckRegistration registration, EffectivePolicy policy)
     {
         _engine = engine;
         Index = index;
         Registration = registration;
-        Policy = policy;
         Name = registration.Name;
         Tags = [.. registration.Tags.Order(StringComparer.OrdinalIgnoreCase)];
-
-        // Checks see their effective timeout through the context, so that drivers with their own connect and command
-        // timeouts (which ignore the token once connected) can be told the same deadline.
-        ContextRegistration = new HealthCheckRegistration(
-            registration.Name, registration.Factory, registration.FailureStatus, registration.Tags, policy.Timeout)
-        {
-            Delay = registration.Delay,
-            Period = registration.Period,
-        };
+        _settings = new Settings(registration, policy);
     }
 
     /// <summary>The slot's position in <see cref="HealthEngine.Slots"/>.</summary>
@@ -61,9 +53,25 @@ internal sealed class CheckSlot
 
     public HealthCheckRegistration Registration { get; }
 
-    public HealthCheckRegistration ContextRegistration { get; }
+    public HealthCheckRegistration ContextRegistration => Volatile.Read(ref _settings).Context;
 
-    public EffectivePolicy Policy { get; }
+    /// <summary>
+    /// The policy in force. A reload swaps it whole; a run reads it once when it starts and finishes under it, so a
+    /// request never sees a run timed, damped or told its timeout by a mix of two policies.
+    /// </summary>
+    public EffectivePolicy Policy => Volatile.Read(ref _settings).Policy;
+
+    /// <summary>Puts <paramref name="policy"/> in force for the next request and the next run.</summary>
+    /// <exception cref="InvalidOperationException">The slot is a lifecycle check, whose policy is fixed.</exception>
+    internal void SetPolicy(EffectivePolicy policy)
+    {
+        if (IsLifecycle)
+        {
+            throw new InvalidOperationException($"The policy of the lifecycle check '{Name}' is fixed.");
+        }
+
+        Volatile.Write(ref _settings, new Settings(Registration, policy));
+    }
 
     public CheckOutcome? Last => Volatile.Read(ref _last);
 
@@ -91,12 +99,13 @@ internal sealed class CheckSlot
             return null;
         }
 
-        if (Policy.FollowsState)
+        var policy = Policy;
+        if (policy.FollowsState)
         {
             return last.StateVersion == _engine.Availability.Version ? last : null;
         }
 
-        var ttl = last.Status == HealthStatus.Healthy ? Policy.CacheTtl : Policy.FailureCacheTtl;
+        var ttl = last.Status == HealthStatus.Healthy ? policy.CacheTtl : policy.FailureCacheTtl;
         return ttl > TimeSpan.Zero && _engine.TimeProvider.GetElapsedTime(last.ProducedTimestamp, now) < ttl ? last : null;
     }
 
@@ -139,11 +148,11 @@ internal sealed class CheckSlot
                     string.Create(CultureInfo.InvariantCulture, $"{TimedOutDescription} (the previous run has not returned after {runningFor.TotalSeconds:0.0} s)"),
                     runningFor,
                     now);
-                published = Publish(refused, _engine.Availability.Version);
+                published = Publish(Policy, refused, _engine.Availability.Version);
             }
             else
             {
-                run = new Run(this, started, _engine.Availability.Version);
+                run = new Run(this, started, _engine.Availability.Version, Volatile.Read(ref _settings));
                 _current = run;
             }
         }
@@ -195,7 +204,7 @@ internal sealed class CheckSlot
 
             var now = _engine.TimeProvider.GetTimestamp();
             raw = TimedOutResult(TimedOutDescription, _engine.TimeProvider.GetElapsedTime(expired.Started, now), now);
-            published = Publish(raw, expired.Version);
+            published = Publish(expired.Settings.Policy, raw, expired.Version);
             expired.Outcome = published.Outcome;
             expired.DisposeTimer();
         }
@@ -229,13 +238,13 @@ internal sealed class CheckSlot
             {
                 run.Ended = ends = true;
                 _current = null;
-                published = Publish(result.Outcome, run.Version);
+                published = Publish(run.Settings.Policy, result.Outcome, run.Version);
                 run.Outcome = published.Outcome;
             }
             else if (!result.Cancelled)
             {
                 // The run was abandoned at its timeout and has now returned: its late result is the latest news.
-                published = Publish(result.Outcome, run.Version);
+                published = Publish(run.Settings.Policy, result.Outcome, run.Version);
             }
             else
             {
@@ -260,10 +269,10 @@ internal sealed class CheckSlot
     }
 
     /// <summary>Damps a raw outcome, stores it as the latest, and returns it with the one it replaced. Under the lock.</summary>
-    private Published Publish(CheckOutcome raw, int stateVersion)
+    private Published Publish(EffectivePolicy policy, CheckOutcome raw, int stateVersion)
     {
         var previous = _last;
-        var outcome = Damp(previous, raw);
+        var outcome = Damp(policy, previous, raw);
         outcome.StateVersion = stateVersion;
         Volatile.Write(ref _last, outcome);
         return new Published(previous, outcome);
@@ -277,7 +286,7 @@ internal sealed class CheckSlot
         now,
         []);
 
-    private CheckOutcome Damp(CheckOutcome? previous, CheckOutcome raw)
+    private CheckOutcome Damp(EffectivePolicy policy, CheckOutcome? previous, CheckOutcome raw)
     {
         if (raw.Status != HealthStatus.Unhealthy)
         {
@@ -290,15 +299,15 @@ internal sealed class CheckSlot
         var description = raw.Description;
         var data = raw.Data;
 
-        if (Policy.Damped)
+        if (policy.Damped)
         {
             var failingFor = _engine.TimeProvider.GetElapsedTime(since, raw.ProducedTimestamp);
-            var byCount = Policy.UnhealthyAfterFailures is > 1 and var limit && count >= limit;
-            var byTime = Policy.UnhealthyAfterDuration is { } window && window > TimeSpan.Zero && failingFor >= window;
+            var byCount = policy.UnhealthyAfterFailures is > 1 and var limit && count >= limit;
+            var byTime = policy.UnhealthyAfterDuration is { } window && window > TimeSpan.Zero && failingFor >= window;
             if (!byCount && !byTime)
             {
                 status = HealthStatus.Degraded;
-                var of = Policy.UnhealthyAfterFailures is > 1 and var n ? " of " + n.ToString(CultureInfo.InvariantCulture) : string.Empty;
+                var of = policy.UnhealthyAfterFailures is > 1 and var n ? " of " + n.ToString(CultureInfo.InvariantCulture) : string.Empty;
                 description = string.Create(CultureInfo.InvariantCulture, $"failing ({count}{of}): {raw.Description}");
             }
 
@@ -317,6 +326,28 @@ internal sealed class CheckSlot
     /// </summary>
     internal readonly record struct RunResult(CheckOutcome Outcome, Exception? Exception, bool Cancelled, bool Threw = false);
 
+    /// <summary>A policy and the registration a check sees under it, swapped together.</summary>
+    internal sealed class Settings
+    {
+        public Settings(HealthCheckRegistration registration, EffectivePolicy policy)
+        {
+            Policy = policy;
+
+            // Checks see their effective timeout through the context, so that drivers with their own connect and command
+            // timeouts (which ignore the token once connected) can be told the same deadline.
+            Context = new HealthCheckRegistration(
+                registration.Name, registration.Factory, registration.FailureStatus, registration.Tags, policy.Timeout)
+            {
+                Delay = registration.Delay,
+                Period = registration.Period,
+            };
+        }
+
+        public EffectivePolicy Policy { get; }
+
+        public HealthCheckRegistration Context { get; }
+    }
+
     /// <summary>One run of the check. Its fields other than the completion are guarded by the slot's lock.</summary>
     private sealed class Run : IDisposable
     {
@@ -325,11 +356,12 @@ internal sealed class CheckSlot
         private CancellationTokenRegistration _stopping;
         private ITimer? _timer;
 
-        public Run(CheckSlot slot, long started, int version)
+        public Run(CheckSlot slot, long started, int version, Settings settings)
         {
             _slot = slot;
             Started = started;
             Version = version;
+            Settings = settings;
             Completion = new(this, TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
@@ -340,6 +372,9 @@ internal sealed class CheckSlot
         public CheckOutcome? Outcome { get; set; }
 
         public long Started { get; }
+
+        /// <summary>The slot's settings when the run started; the run keeps them whatever a reload does meanwhile.</summary>
+        public Settings Settings { get; }
 
         /// <summary>The application-state version read when the run started.</summary>
         public int Version { get; }
@@ -356,13 +391,13 @@ internal sealed class CheckSlot
         {
             var engine = _slot._engine;
             _stopping = engine.StoppingToken.UnsafeRegister(static state => ((Run)state!).Cancel(), this);
-            var execution = _slot.Policy.Fixed ? ExecuteAsync() : Task.Run(ExecuteAsync);
+            var execution = Settings.Policy.Fixed ? ExecuteAsync() : Task.Run(ExecuteAsync);
             if (execution.IsCompleted)
             {
                 return;
             }
 
-            var remaining = _slot.Policy.Timeout - engine.TimeProvider.GetElapsedTime(Started);
+            var remaining = Settings.Policy.Timeout - engine.TimeProvider.GetElapsedTime(Started);
             lock (_slot._gate)
             {
                 if (!Ended)
@@ -412,7 +447,7 @@ internal sealed class CheckSlot
             RunResult result;
             try
             {
-                result = await _slot._engine.ExecuteAsync(_slot, Started, _cancellation.Token).ConfigureAwait(false);
+                result = await _slot._engine.ExecuteAsync(_slot, Settings.Context, Started, _cancellation.Token).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // ExecuteAsync turns every failure into an outcome; this is the last line of defence.
             catch (Exception ex)

@@ -21,6 +21,12 @@ internal sealed record EffectivePolicy(
     bool Fixed = false,
     bool FollowsState = false)
 {
+    /// <summary>Whether the check runs; a disabled check is left out of every evaluation.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Whether the check's Unhealthy counts as Unhealthy in an aggregate; otherwise it counts as Degraded.</summary>
+    public bool Critical { get; init; } = true;
+
     public bool Damped => UnhealthyAfterFailures > 1 || UnhealthyAfterDuration > TimeSpan.Zero;
 
     /// <summary>A run that takes this long or longer is logged as slow.</summary>

@@ -11,11 +11,12 @@ internal sealed class Evaluation
         Outcomes = outcomes;
         TotalDuration = totalDuration;
         var status = HealthStatus.Healthy;
-        foreach (var outcome in outcomes)
+        for (var i = 0; i < outcomes.Length; i++)
         {
-            if (outcome.Status < status)
+            var counted = Counted(outcomes[i].Status, slots[i].Policy);
+            if (counted < status)
             {
-                status = outcome.Status;
+                status = counted;
             }
         }
 
@@ -26,8 +27,17 @@ internal sealed class Evaluation
 
     public CheckOutcome[] Outcomes { get; }
 
-    /// <summary>The worst entry's status; Healthy when there are no entries.</summary>
+    /// <summary>
+    /// The worst entry's status as it counts in an aggregate (<see cref="Counted"/>); Healthy when there are no entries.
+    /// </summary>
     public HealthStatus Status { get; }
+
+    /// <summary>
+    /// The status an entry contributes to an aggregate: a non-critical check's Unhealthy counts as Degraded. Every
+    /// aggregate (endpoints, writers, anything that sums up entries) goes through here, so none of them can disagree.
+    /// </summary>
+    public static HealthStatus Counted(HealthStatus status, EffectivePolicy policy) =>
+        status == HealthStatus.Unhealthy && !policy.Critical ? HealthStatus.Degraded : status;
 
     /// <summary>The real time this request spent evaluating, cached entries included.</summary>
     public TimeSpan TotalDuration { get; }

@@ -23,6 +23,7 @@ internal sealed class HealthEngine : IDisposable
     private readonly ILogger _logger;
     private readonly Dictionary<string, CheckSlot> _byName;
     private readonly List<(FixedPolicyCheck Declaration, CheckSlot Slot)>? _alwaysOn;
+    private readonly Dictionary<HealthCheckRegistration, FixedPolicyCheck> _declared;
 
     public HealthEngine(
         IOptions<HealthCheckServiceOptions> checks,
@@ -46,7 +47,7 @@ internal sealed class HealthEngine : IDisposable
         var registrations = checks.Value.Registrations;
         // HealthCheckRegistration compares by reference: a declaration matches the registration it was made with, never
         // another check of the same name.
-        var declared = fixedPolicies.ToDictionary(check => check.Registration);
+        var declared = _declared = fixedPolicies.ToDictionary(check => check.Registration);
         _byName = new Dictionary<string, CheckSlot>(registrations.Count, StringComparer.OrdinalIgnoreCase);
         var slots = new List<CheckSlot>(registrations.Count);
         foreach (var registration in registrations)
@@ -58,7 +59,7 @@ internal sealed class HealthEngine : IDisposable
             }
 
             var fixedPolicy = declared.GetValueOrDefault(registration);
-            var slot = new CheckSlot(this, slots.Count, registration, ResolvePolicy(registration, fixedPolicy, Options));
+            var slot = new CheckSlot(this, slots.Count, registration, ResolvePolicy(registration, fixedPolicy, Options, Options.Endpoints));
             _byName.Add(registration.Name, slot);
             slots.Add(slot);
             if (fixedPolicy is not null)
@@ -67,24 +68,17 @@ internal sealed class HealthEngine : IDisposable
             }
         }
 
-        foreach (var (name, policy) in Options.Checks)
+        Slots = [.. slots];
+        if (CheckOverrides(Options) is { Count: > 0 } errors)
         {
-            if (!_byName.TryGetValue(name, out var slot))
-            {
-                throw new InvalidOperationException(
-                    $"The configuration key '{ConfigurationBinding.CheckKey(name)}' names no registered health check. Registered checks: {string.Join(", ", _byName.Keys.Order(StringComparer.OrdinalIgnoreCase))}.");
-            }
-
-            if (slot.Policy.Fixed && policy is not null && SetProperties(policy) is { Count: > 0 } set)
-            {
-                throw new InvalidOperationException(
-                    $"The configuration key{(set.Count > 1 ? "s" : string.Empty)} {string.Join(", ", set.Select(property => $"'{ConfigurationBinding.CheckKey(slot.Name)}:{property}'"))} cannot be set: '{slot.Name}' is a lifecycle check whose policy is fixed (run on every request that finds the application's state changed, never cached across a change, never damped, never in Background mode), so that readiness fails at the first probe after shutdown begins whatever the defaults say. Remove the key{(set.Count > 1 ? "s" : string.Empty)}.");
-            }
+            throw new InvalidOperationException(errors[0]);
         }
 
-        Slots = [.. slots];
         Telemetry = new RunTelemetry(this, meterFactory?.Create(new MeterOptions(HealthKitTelemetry.MeterName) { Version = typeof(HealthEngine).Assembly.GetName().Version?.ToString() }), logger);
     }
+
+    /// <summary>Raised after <see cref="ApplyPolicies"/> has put new policies in force.</summary>
+    public event Action? PoliciesChanged;
 
     public TimeProvider TimeProvider { get; }
 
@@ -121,12 +115,85 @@ internal sealed class HealthEngine : IDisposable
     }
 
     /// <summary>
-    /// Evaluates <paramref name="slots"/> for one request. Completes synchronously when every result is cached.
+    /// The policies <paramref name="options"/> would put in force, one per slot, or the reasons it cannot: an override of
+    /// a check that is not registered, or of a lifecycle check's fixed policy. Endpoint deadlines are read from the options
+    /// the engine started with, because endpoints are mapped once.
+    /// </summary>
+    internal EffectivePolicy[]? ResolvePolicies(HealthKitOptions options, out IReadOnlyList<string> errors)
+    {
+        errors = CheckOverrides(options);
+        if (errors.Count > 0)
+        {
+            return null;
+        }
+
+        var policies = new EffectivePolicy[Slots.Length];
+        for (var i = 0; i < Slots.Length; i++)
+        {
+            var registration = Slots[i].Registration;
+            policies[i] = ResolvePolicy(registration, _declared.GetValueOrDefault(registration), options, Options.Endpoints);
+        }
+
+        return policies;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="policies"/> (from <see cref="ResolvePolicies"/>) in force: each slot's policy is swapped whole,
+    /// for the next request; runs in flight finish under the policy they started with.
+    /// </summary>
+    /// <returns>The names of the checks whose policy changed.</returns>
+    internal List<string> ApplyPolicies(EffectivePolicy[] policies)
+    {
+        var changed = new List<string>();
+        for (var i = 0; i < Slots.Length; i++)
+        {
+            var slot = Slots[i];
+            if (!slot.IsLifecycle && slot.Policy != policies[i])
+            {
+                slot.SetPolicy(policies[i]);
+                changed.Add(slot.Name);
+            }
+        }
+
+        if (changed.Count > 0)
+        {
+            PoliciesChanged?.Invoke();
+        }
+
+        return changed;
+    }
+
+    private List<string> CheckOverrides(HealthKitOptions options)
+    {
+        var errors = new List<string>();
+        foreach (var (name, policy) in options.Checks)
+        {
+            if (!_byName.TryGetValue(name, out var slot))
+            {
+                errors.Add(
+                    $"The configuration key '{ConfigurationBinding.CheckKey(name)}' names no registered health check. Registered checks: {string.Join(", ", _byName.Keys.Order(StringComparer.OrdinalIgnoreCase))}.");
+                continue;
+            }
+
+            if (slot.IsLifecycle && policy is not null && SetProperties(policy) is { Count: > 0 } set)
+            {
+                errors.Add(
+                    $"The configuration key{(set.Count > 1 ? "s" : string.Empty)} {string.Join(", ", set.Select(property => $"'{ConfigurationBinding.CheckKey(slot.Name)}:{property}'"))} cannot be set: '{slot.Name}' is a lifecycle check whose policy is fixed (run on every request that finds the application's state changed, never cached across a change, never damped, never in Background mode, never disabled or non-critical), so that readiness fails at the first probe after shutdown begins whatever the defaults say. Remove the key{(set.Count > 1 ? "s" : string.Empty)}.");
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>
+    /// Evaluates <paramref name="slots"/> for one request, leaving out disabled checks. Completes synchronously when every
+    /// result is cached.
     /// </summary>
     /// <exception cref="OperationCanceledException">The request was aborted; nothing shared is cancelled.</exception>
     public ValueTask<Evaluation> EvaluateAsync(CheckSlot[] slots, TimeSpan deadline, CancellationToken requestAborted)
     {
         var start = TimeProvider.GetTimestamp();
+        slots = WithoutDisabled(slots);
         var outcomes = new CheckOutcome[slots.Length];
         Task<CheckOutcome>?[]? pending = null;
 
@@ -158,6 +225,20 @@ internal sealed class HealthEngine : IDisposable
         return pending is null
             ? new ValueTask<Evaluation>(new Evaluation(slots, outcomes, TimeProvider.GetElapsedTime(start)))
             : new ValueTask<Evaluation>(WaitForRunsAsync(slots, outcomes, pending, start, deadline, requestAborted));
+    }
+
+    /// <summary><paramref name="slots"/> itself when every check is enabled, so the common case allocates nothing.</summary>
+    private static CheckSlot[] WithoutDisabled(CheckSlot[] slots)
+    {
+        foreach (var slot in slots)
+        {
+            if (!slot.Policy.Enabled)
+            {
+                return [.. slots.Where(s => s.Policy.Enabled)];
+            }
+        }
+
+        return slots;
     }
 
     private async Task<Evaluation> WaitForRunsAsync(
@@ -213,7 +294,7 @@ internal sealed class HealthEngine : IDisposable
     /// Runs a check once and turns whatever happens into an outcome. Never throws: a faulting factory or check, a result
     /// with an invalid status, data that cannot be read, all become the check's failure status.
     /// </summary>
-    internal async Task<CheckSlot.RunResult> ExecuteAsync(CheckSlot slot, long started, CancellationToken cancellationToken)
+    internal async Task<CheckSlot.RunResult> ExecuteAsync(CheckSlot slot, HealthCheckRegistration contextRegistration, long started, CancellationToken cancellationToken)
     {
         var registration = slot.Registration;
         HealthCheckResult result;
@@ -224,7 +305,7 @@ internal sealed class HealthEngine : IDisposable
             {
                 var check = registration.Factory(scope.ServiceProvider)
                     ?? throw new InvalidOperationException($"The factory of health check '{registration.Name}' returned null.");
-                var context = new HealthCheckContext { Registration = slot.ContextRegistration };
+                var context = new HealthCheckContext { Registration = contextRegistration };
                 var task = check.CheckHealthAsync(context, cancellationToken)
                     ?? throw new InvalidOperationException($"Health check '{registration.Name}' returned a null task.");
                 result = await task.ConfigureAwait(false);
@@ -329,7 +410,7 @@ internal sealed class HealthEngine : IDisposable
         }
     }
 
-    private static EffectivePolicy ResolvePolicy(HealthCheckRegistration registration, FixedPolicyCheck? fixedPolicy, HealthKitOptions options)
+    private static EffectivePolicy ResolvePolicy(HealthCheckRegistration registration, FixedPolicyCheck? fixedPolicy, HealthKitOptions options, HealthKitEndpointsOptions endpoints)
     {
         var defaults = options.Defaults;
         options.Checks.TryGetValue(registration.Name, out var own);
@@ -344,7 +425,7 @@ internal sealed class HealthEngine : IDisposable
             ?? defaults.Timeout!.Value;
 
         // A check can never outlast the shortest deadline of an endpoint that runs it.
-        foreach (var endpoint in options.Endpoints.All)
+        foreach (var endpoint in endpoints.All)
         {
             if (endpoint.Enabled && endpoint.Deadline < timeout
                 && (string.IsNullOrEmpty(endpoint.Tag) || registration.Tags.Contains(endpoint.Tag) || fixedPolicy?.AlwaysOnEndpoints.Contains(endpoint.Key, StringComparer.Ordinal) == true))
@@ -380,6 +461,8 @@ internal sealed class HealthEngine : IDisposable
             own?.UnhealthyAfterDuration ?? defaults.UnhealthyAfterDuration)
         {
             SlowThreshold = own?.SlowThreshold ?? defaults.SlowThreshold ?? timeout / 2,
+            Enabled = own?.Enabled ?? true,
+            Critical = own?.Critical ?? true,
         };
     }
 
@@ -395,6 +478,8 @@ internal sealed class HealthEngine : IDisposable
         Add(nameof(HealthCheckPolicy.UnhealthyAfterFailures), policy.UnhealthyAfterFailures);
         Add(nameof(HealthCheckPolicy.UnhealthyAfterDuration), policy.UnhealthyAfterDuration);
         Add(nameof(HealthCheckPolicy.SlowThreshold), policy.SlowThreshold);
+        Add(nameof(HealthCheckPolicy.Enabled), policy.Enabled);
+        Add(nameof(HealthCheckPolicy.Critical), policy.Critical);
         return set;
 
         void Add(string name, object? value)

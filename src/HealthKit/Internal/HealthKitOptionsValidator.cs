@@ -184,6 +184,17 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
             Require(errors, key, nameof(HealthCheckPolicy.Timeout), policy.Timeout);
             Require(errors, key, nameof(HealthCheckPolicy.CacheTtl), policy.CacheTtl);
             Require(errors, key, nameof(HealthCheckPolicy.FailureCacheTtl), policy.FailureCacheTtl);
+
+            // A default would turn every check off, or let readiness pass with every dependency down, in one line.
+            if (policy.Enabled is not null)
+            {
+                errors.Add($"{key}:{nameof(HealthCheckPolicy.Enabled)} cannot be set: a check is turned off by name, {Root}:Checks:<name>:{nameof(HealthCheckPolicy.Enabled)}, never all at once.");
+            }
+
+            if (policy.Critical is not null)
+            {
+                errors.Add($"{key}:{nameof(HealthCheckPolicy.Critical)} cannot be set: a default would let readiness pass with every dependency down; mark optional checks one by one with {Root}:Checks:<name>:{nameof(HealthCheckPolicy.Critical)}.");
+            }
         }
 
         if (policy.Timeout is { } timeout)

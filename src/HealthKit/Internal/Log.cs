@@ -47,6 +47,9 @@ internal static partial class Log
         public const int MemoryLimitFound = 60;
         public const int MemoryCgroupUnreadable = 61;
         public const int CheckSlow = 30;
+
+        public const int SettingsRejected = 70;
+        public const int SettingsReloaded = 71;
     }
 
     public const string Unknown = "Unknown";
@@ -175,4 +178,23 @@ internal static partial class Log
     [LoggerMessage(EventId = Events.CheckSlow, EventName = "HealthKitCheckSlow", Level = LogLevel.Warning,
         Message = "Health check '{Check}' took {DurationMilliseconds:0} ms, at or above its slow threshold of {ThresholdMilliseconds:0} ms")]
     public static partial void CheckSlow(ILogger logger, string check, double durationMilliseconds, double thresholdMilliseconds);
+
+    [LoggerMessage(EventId = Events.SettingsRejected, EventName = "HealthKitSettingsRejected", Level = LogLevel.Error,
+        Message = "The reloaded HealthKit configuration was rejected and the previous settings stay in force: {Problems}")]
+    private static partial void SettingsRejectedCore(ILogger logger, string problems);
+
+    public static void SettingsRejected(ILogger logger, string problems)
+    {
+        if (logger.IsEnabled(LogLevel.Error))
+        {
+#pragma warning disable CA1873 // Guarded by IsEnabled just above; the analyzer does not see that guard.
+            SettingsRejectedCore(logger, Redactor.RedactText(problems) ?? string.Empty);
+#pragma warning restore CA1873
+        }
+    }
+
+    /// <summary>At Information when a policy changed; at Debug otherwise, as file watchers report one save several times.</summary>
+    [LoggerMessage(EventId = Events.SettingsReloaded, EventName = "HealthKitSettingsReloaded",
+        Message = "The reloaded HealthKit configuration is in force; checks whose policy changed: {Checks}")]
+    public static partial void SettingsReloaded(ILogger logger, LogLevel level, string checks);
 }

@@ -6,10 +6,18 @@ namespace HealthKit.Latency;
 /// <summary>
 /// Judges the latency percentiles of the application's own requests over a sliding window.
 /// </summary>
-internal sealed class ResponseLatencyHealthCheck(LatencyRecorder recorder, ResponseLatencyCheckOptions options) : IHealthCheck
+/// <param name="recorder">The window of requests.</param>
+/// <param name="current">The options in force now, read once per run (a reload may replace them).</param>
+internal sealed class ResponseLatencyHealthCheck(LatencyRecorder recorder, Func<ResponseLatencyCheckOptions> current) : IHealthCheck
 {
+    public ResponseLatencyHealthCheck(LatencyRecorder recorder, ResponseLatencyCheckOptions options)
+        : this(recorder, () => options)
+    {
+    }
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var options = current();
         var snapshot = recorder.Snapshot();
         var p50 = snapshot.Percentile(50);
         var p95 = snapshot.Percentile(95);
@@ -33,7 +41,7 @@ internal sealed class ResponseLatencyHealthCheck(LatencyRecorder recorder, Respo
         var summary = string.Create(CultureInfo.InvariantCulture, $"p50 {Milliseconds(p50)} ms, p95 {Milliseconds(p95)} ms, p99 {Milliseconds(p99)} ms over {snapshot.Count} requests");
         if (Exceeded(options.Unhealthy, p50, p95, p99) is { } unhealthy)
         {
-            return Task.FromResult(new HealthCheckResult(options.FailureStatus, $"{summary}; {unhealthy} above the Unhealthy limit", data: data));
+            return Task.FromResult(new HealthCheckResult(context.Registration?.FailureStatus ?? options.FailureStatus, $"{summary}; {unhealthy} above the Unhealthy limit", data: data));
         }
 
         if (Exceeded(options.Degraded, p50, p95, p99) is { } degraded)

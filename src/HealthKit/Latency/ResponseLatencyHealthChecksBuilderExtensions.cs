@@ -1,4 +1,6 @@
 using HealthKit.Latency;
+using HealthKit.Live;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -47,7 +49,10 @@ public static class ResponseLatencyHealthChecksBuilderExtensions
         LatencyRecorderRegistry.Register(services, name, provider =>
             provider.GetRequiredService<IOptionsMonitor<ResponseLatencyCheckOptions>>().Get(name).Window);
         HealthJson.HealthJsonMeasurements.Declare(builder.Services, name, HealthJson.HealthJsonMeasurements.P95);
-        return builder.AddHealthKitCheck(name, configure, (provider, options) =>
-            new ResponseLatencyHealthCheck(provider.GetRequiredService<LatencyRecorderRegistry>().Get(name), options));
+        return builder.AddHealthKitCheck<ResponseLatencyCheckOptions>(name, configure, (provider, _) =>
+        {
+            var live = provider.GetRequiredKeyedService<LiveCheckOptions<ResponseLatencyCheckOptions>>(name);
+            return new ResponseLatencyHealthCheck(provider.GetRequiredService<LatencyRecorderRegistry>().Get(name), () => live.Current);
+        });
     }
 }

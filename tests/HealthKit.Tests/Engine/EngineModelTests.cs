@@ -21,7 +21,9 @@ namespace HealthKit.Tests.Engine;
 /// A seeded, randomized test of the engine's promises across combinations of settings, check behaviours and events.
 /// Each episode starts a real app (TestServer, FakeTimeProvider) with random defaults, per-check policies, deadlines
 /// and startup tasks, then interleaves concurrent requests on every endpoint, clock advances, behaviour changes,
-/// MarkNotReady/MarkReady, startup tasks finishing or failing, and a stop. After every step it checks the invariants.
+/// MarkNotReady/MarkReady, startup tasks finishing or failing, configuration reloads (new defaults and per-check policies,
+/// checks turned off and on, made non-critical, and invalid reloads that must change nothing), and a stop. After every
+/// step it checks the invariants.
 /// </summary>
 /// <remarks>
 /// <c>HEALTHKIT_MODEL_SEED</c> replays one seed; <c>HEALTHKIT_MODEL_STEPS</c> changes the number of steps (default
@@ -94,6 +96,10 @@ public sealed class EngineModelTests
         private readonly Dictionary<string, TimeSpan> _deadlines = new(StringComparer.Ordinal);
         private HealthCheckPolicy _defaults = new();
         private HealthKit.Engine.HealthEngine? _engine;
+        private IConfigurationRoot? _configuration;
+        private DateTimeOffset _reloadedAt = DateTimeOffset.MinValue;
+        private int _reloads;
+        private int _rejectedReloads;
         private readonly List<string> _staleBackground = [];
         private bool _notReady;
         private bool _stopping;
@@ -107,6 +113,7 @@ public sealed class EngineModelTests
             {
                 var client = app.GetTestClient();
                 _engine = app.Services.GetRequiredService<HealthKit.Engine.HealthEngine>();
+                _configuration = (IConfigurationRoot)app.Configuration;
                 var availability = app.Services.GetRequiredService<HealthKitAvailability>();
                 var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
                 using var meter = new MeterCapture(app.Services);
@@ -157,7 +164,7 @@ public sealed class EngineModelTests
         {
             var text = new StringBuilder();
             text.Append(CultureInfo.InvariantCulture, $"Model violation (replay with HEALTHKIT_MODEL_SEED={seed}), episode {number}, step {_step}: {what}\n");
-            text.Append(CultureInfo.InvariantCulture, $"defaults: {Describe(_defaults)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"defaults: {Describe(_defaults)}; {_reloads} reloads, {_rejectedReloads} rejected, the last valid at {(_reloadedAt == DateTimeOffset.MinValue ? "-" : (_reloadedAt - FakeStart).TotalMilliseconds.ToString(CultureInfo.InvariantCulture))} ms\n");
             foreach (var check in _checks)
             {
                 text.Append(CultureInfo.InvariantCulture, $"check {check.Name} [{string.Join(",", check.Tags)}]: {Describe(check.Policy)}; entered or left {check.Transitions} times, now {check.Behaviour}\n");
@@ -182,7 +189,7 @@ public sealed class EngineModelTests
         }
 
         private static string Describe(HealthCheckPolicy p) =>
-            $"timeout={p.Timeout} ttl={p.CacheTtl} failureTtl={p.FailureCacheTtl} mode={p.Mode} period={p.Period} afterFailures={p.UnhealthyAfterFailures} afterDuration={p.UnhealthyAfterDuration}";
+            $"timeout={p.Timeout} ttl={p.CacheTtl} failureTtl={p.FailureCacheTtl} mode={p.Mode} period={p.Period} afterFailures={p.UnhealthyAfterFailures} afterDuration={p.UnhealthyAfterDuration} enabled={p.Enabled} critical={p.Critical}";
 
         private void Trace(string line)
         {
@@ -289,10 +296,109 @@ public sealed class EngineModelTests
             to.Period = from.Period ?? to.Period;
             to.UnhealthyAfterFailures = from.UnhealthyAfterFailures ?? to.UnhealthyAfterFailures;
             to.UnhealthyAfterDuration = from.UnhealthyAfterDuration ?? to.UnhealthyAfterDuration;
+            to.Enabled = from.Enabled ?? to.Enabled;
+            to.Critical = from.Critical ?? to.Critical;
+        }
+
+        /// <summary>Replaces every property of <paramref name="to"/>, unset ones included.</summary>
+        private static void Overwrite(HealthCheckPolicy from, HealthCheckPolicy to)
+        {
+            to.Timeout = from.Timeout;
+            to.CacheTtl = from.CacheTtl;
+            to.FailureCacheTtl = from.FailureCacheTtl;
+            to.Mode = from.Mode;
+            to.Period = from.Period;
+            to.UnhealthyAfterFailures = from.UnhealthyAfterFailures;
+            to.UnhealthyAfterDuration = from.UnhealthyAfterDuration;
+            to.Enabled = from.Enabled;
+            to.Critical = from.Critical;
+        }
+
+        /// <summary>
+        /// Reloads the configuration. A valid reload draws new defaults or new policies for some checks (turning checks
+        /// off and on, and making them non-critical); the options' configure actions read the model's policies, so the
+        /// reload re-reads them. An invalid reload sets a value that cannot convert beside a valid-looking policy change,
+        /// and must change no slot's policy at all.
+        /// </summary>
+        private async Task ReloadAsync()
+        {
+            _reloads++;
+            var slots = _engine!.Slots;
+            var before = slots.Select(slot => slot.Policy).ToArray();
+            if (_random.Next(5) == 0)
+            {
+                var check = Pick([.. _checks]);
+                var key = $"HealthKit:Checks:{check.Name}:{Pick("Timeout", "Critical", "UnhealthyAfterFailures")}";
+                Trace($"invalid reload: {key}=banana");
+                _configuration![key] = "banana";
+                _configuration.Reload();
+                _configuration[key] = null;
+                _rejectedReloads++;
+                for (var i = 0; i < slots.Length; i++)
+                {
+                    if (!ReferenceEquals(before[i], slots[i].Policy))
+                    {
+                        throw new ModelViolation(Describe($"an invalid reload changed the policy of {slots[i].Name}"));
+                    }
+                }
+
+                return;
+            }
+
+            if (_random.Next(4) == 0)
+            {
+                _defaults = RandomPolicy(isDefaults: true);
+                Trace($"reload: defaults {Describe(_defaults)}");
+            }
+
+            foreach (var check in _checks)
+            {
+                if (_random.Next(2) == 0)
+                {
+                    var policy = RandomPolicy(isDefaults: false);
+                    policy.Enabled = _random.Next(5) == 0 ? false : Pick<bool?>(null, true);
+                    policy.Critical = _random.Next(3) == 0 ? false : Pick<bool?>(null, true);
+                    Overwrite(policy, check.Policy);
+                    Trace($"reload: {check.Name} {Describe(policy)}");
+                }
+            }
+
+            _configuration!.Reload();
+            for (var i = 0; i < slots.Length; i++)
+            {
+                if (slots[i].IsLifecycle && !ReferenceEquals(before[i], slots[i].Policy))
+                {
+                    throw new ModelViolation(Describe($"a reload changed the fixed policy of the lifecycle check {slots[i].Name}"));
+                }
+            }
+
+            foreach (var check in _checks)
+            {
+                var policy = _engine.Find(check.Name)!.Policy;
+                if (policy.Enabled != (check.Policy.Enabled ?? true) || policy.Critical != (check.Policy.Critical ?? true))
+                {
+                    throw new ModelViolation(Describe($"after a valid reload {check.Name} is enabled={policy.Enabled} critical={policy.Critical}, not what the configuration says"));
+                }
+            }
+
+            _reloadedAt = _time.GetUtcNow();
+
+            // Whatever was about to start has started by now; from here on, a disabled check must never be entered.
+            await SettleAsync();
+            foreach (var check in _checks)
+            {
+                check.EnteredWhenDisabled = check.Policy.Enabled == false ? check.Entered : null;
+            }
         }
 
         private async Task StepAsync(HttpClient client, HealthKitAvailability availability, IHostApplicationLifetime lifetime)
         {
+            if (!_stopping && _random.Next(100) < 4)
+            {
+                await ReloadAsync();
+                return;
+            }
+
             var roll = _random.Next(100);
             if (roll < 50)
             {
@@ -511,9 +617,36 @@ public sealed class EngineModelTests
                     break;
             }
 
+            foreach (var check in _checks)
+            {
+                if (check.EnteredWhenDisabled is { } entered && check.Entered > entered)
+                {
+                    Fail($"{check.Name} is disabled, yet it was run {check.Entered - entered} times since");
+                }
+            }
+
             if (!json.TryGetProperty("entries", out var entries))
             {
                 return;
+            }
+
+            // The aggregate is the worst entry as it counts: a non-critical check's Unhealthy counts as Degraded.
+            var worst = "Healthy";
+            foreach (var entry in entries.EnumerateObject())
+            {
+                var entryStatus = entry.Value.GetProperty("status").GetString()!;
+                var model = _checks.FirstOrDefault(c => c.Name == entry.Name);
+                var counted = entryStatus == "Unhealthy" && model?.Policy.Critical == false ? "Degraded" : entryStatus;
+                worst = Rank(counted) < Rank(worst) ? counted : worst;
+                if (model?.Policy.Enabled == false)
+                {
+                    Fail($"{model.Name} is disabled, yet it is reported");
+                }
+            }
+
+            if (worst != status)
+            {
+                Fail($"the aggregate is {status}, but its entries, as they count, make it {worst}");
             }
 
             foreach (var entry in entries.EnumerateObject())
@@ -524,6 +657,13 @@ public sealed class EngineModelTests
                 }
             }
         }
+
+        private static int Rank(string status) => status switch
+        {
+            "Unhealthy" => 0,
+            "Degraded" => 1,
+            _ => 2,
+        };
 
         private static readonly TimeSpan DrainDelay = TimeSpan.FromSeconds(5);
 
@@ -574,7 +714,9 @@ public sealed class EngineModelTests
 
             var afterFailures = check.Policy.UnhealthyAfterFailures ?? _defaults.UnhealthyAfterFailures;
             var afterDuration = check.Policy.UnhealthyAfterDuration ?? _defaults.UnhealthyAfterDuration;
-            if (status == "Unhealthy" && afterFailures > 1 && afterDuration is null)
+            // A run that started before a reload finishes under the policy it started with: judge damping only for results
+            // produced well after the last reload.
+            if (status == "Unhealthy" && afterFailures > 1 && afterDuration is null && producedAt > _reloadedAt + TimeSpan.FromSeconds(2))
             {
                 var failures = entry.TryGetProperty("data", out var data) && data.TryGetProperty("consecutiveFailures", out var value) ? value.GetInt32() : 0;
                 if (failures < afterFailures)
@@ -727,6 +869,7 @@ public sealed class EngineModelTests
         private int _inside;
         private int _maxConcurrent;
         private int _transitions;
+        private int _entered;
 
         /// <summary>How many times a run has entered or left the check.</summary>
         public int Transitions => Volatile.Read(ref _transitions);
@@ -740,6 +883,12 @@ public sealed class EngineModelTests
         public Behaviour Behaviour { get; set; }
 
         public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
+
+        /// <summary>How many runs have entered the check.</summary>
+        public int Entered => Volatile.Read(ref _entered);
+
+        /// <summary>While the check is disabled, <see cref="Entered"/> when it was; it must not grow.</summary>
+        public int? EnteredWhenDisabled { get; set; }
 
         public void ReleaseAll()
         {
@@ -757,6 +906,7 @@ public sealed class EngineModelTests
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _transitions);
+            Interlocked.Increment(ref _entered);
             var inside = Interlocked.Increment(ref _inside);
             int seen;
             while ((seen = Volatile.Read(ref _maxConcurrent)) < inside && Interlocked.CompareExchange(ref _maxConcurrent, inside, seen) != seen)

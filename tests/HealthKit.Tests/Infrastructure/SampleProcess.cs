@@ -12,7 +12,7 @@ internal sealed class SampleProcess : IDisposable
     private readonly SampleDatabase _database = new();
     private readonly ConcurrentQueue<string> _output = new();
 
-    private SampleProcess(IReadOnlyDictionary<string, string> environment, string urls)
+    private SampleProcess(IReadOnlyDictionary<string, string> environment, string urls, string? contentRoot)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var start = new ProcessStartInfo(dotnet)
@@ -25,6 +25,12 @@ internal sealed class SampleProcess : IDisposable
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "HealthKit.Sample.dll"));
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(urls);
+        if (contentRoot is not null)
+        {
+            start.ArgumentList.Add("--contentRoot");
+            start.ArgumentList.Add(contentRoot);
+        }
+
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["ConnectionStrings__Sqlite"] = _database.ConnectionString;
         start.Environment["Logging__Console__FormatterName"] = "simple";
@@ -46,9 +52,12 @@ internal sealed class SampleProcess : IDisposable
 
     public string Output => string.Join('\n', _output);
 
-    /// <summary>Starts the sample listening on <paramref name="urls"/> (by default any free loopback port).</summary>
-    public static SampleProcess Start(IReadOnlyDictionary<string, string> environment, string urls = "http://127.0.0.1:0") =>
-        new(environment, urls);
+    /// <summary>
+    /// Starts the sample listening on <paramref name="urls"/> (by default any free loopback port), reading its
+    /// appsettings files from <paramref name="contentRoot"/> when given.
+    /// </summary>
+    public static SampleProcess Start(IReadOnlyDictionary<string, string> environment, string urls = "http://127.0.0.1:0", string? contentRoot = null) =>
+        new(environment, urls, contentRoot);
 
     /// <summary>
     /// The address the sample listens on, read from its "Now listening on:" line, which is how a sample started on port 0
