@@ -6,10 +6,18 @@ namespace HealthKit.Latency;
 /// <summary>
 /// Judges the share of the application's own requests that failed over a sliding window: answered 5xx, or threw.
 /// </summary>
-internal sealed class ErrorRateHealthCheck(LatencyRecorder recorder, ErrorRateCheckOptions options) : IHealthCheck
+/// <param name="recorder">The window of requests.</param>
+/// <param name="current">The options in force now, read once per run (a reload may replace them).</param>
+internal sealed class ErrorRateHealthCheck(LatencyRecorder recorder, Func<ErrorRateCheckOptions> current) : IHealthCheck
 {
+    public ErrorRateHealthCheck(LatencyRecorder recorder, ErrorRateCheckOptions options)
+        : this(recorder, () => options)
+    {
+    }
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var options = current();
         var snapshot = recorder.Snapshot();
         var failed = snapshot.ServerErrorCount + snapshot.ThrownCount;
         var percent = snapshot.Count > 0 ? Math.Round(failed * 100.0 / snapshot.Count, 2) : 0;

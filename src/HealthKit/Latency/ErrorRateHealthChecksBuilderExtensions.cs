@@ -1,4 +1,5 @@
 using HealthKit.Latency;
+using HealthKit.Live;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -44,7 +45,10 @@ public static class ErrorRateHealthChecksBuilderExtensions
         LatencyRecorderRegistry.Register(services, name, provider =>
             provider.GetRequiredService<IOptionsMonitor<ErrorRateCheckOptions>>().Get(name).Window);
         HealthJson.HealthJsonMeasurements.Declare(services, name, HealthJson.HealthJsonMeasurements.ErrorRate);
-        return builder.AddHealthKitCheck(name, configure, (provider, options) =>
-            new ErrorRateHealthCheck(provider.GetRequiredService<LatencyRecorderRegistry>().Get(name), options));
+        return builder.AddHealthKitCheck<ErrorRateCheckOptions>(name, configure, (provider, _) =>
+        {
+            var live = provider.GetRequiredKeyedService<LiveCheckOptions<ErrorRateCheckOptions>>(name);
+            return new ErrorRateHealthCheck(provider.GetRequiredService<LatencyRecorderRegistry>().Get(name), () => live.Current);
+        });
     }
 }

@@ -35,7 +35,7 @@ internal sealed class MemoryHealthCheck : IHealthCheck
     internal const string HeapHardLimit = "GCHeapHardLimit";
     internal const string Machine = "machine";
 
-    private readonly MemoryCheckOptions _options;
+    private readonly Func<MemoryCheckOptions> _current;
     private readonly string _name;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -55,8 +55,21 @@ internal sealed class MemoryHealthCheck : IHealthCheck
         Func<CgroupMemory?>? readCgroup = null,
         Func<GcMemory>? readGc = null,
         Func<long>? workingSet = null)
+        : this(() => options, name, time, logger, readCgroup, readGc, workingSet)
     {
-        _options = options;
+    }
+
+    // The options in force now are read once per run: a reload may replace them.
+    public MemoryHealthCheck(
+        Func<MemoryCheckOptions> current,
+        string name,
+        TimeProvider time,
+        ILogger? logger = null,
+        Func<CgroupMemory?>? readCgroup = null,
+        Func<GcMemory>? readGc = null,
+        Func<long>? workingSet = null)
+    {
+        _current = current;
         _name = name;
         _time = time;
         _logger = logger ?? NullLogger.Instance;
@@ -67,6 +80,7 @@ internal sealed class MemoryHealthCheck : IHealthCheck
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var options = _current();
         var gc = _readGc();
         var cgroup = ReadCgroup();
         var reading = Tightest(gc, cgroup, _workingSet);
@@ -89,12 +103,12 @@ internal sealed class MemoryHealthCheck : IHealthCheck
         var summary = string.Create(
             CultureInfo.InvariantCulture,
             $"{DiskSpaceHealthCheck.FormatBytes(reading.UsedBytes)} of {DiskSpaceHealthCheck.FormatBytes(reading.LimitBytes)} used ({percent:0.##}%, {reading.Source})");
-        if (Reached(_options.Unhealthy, reading, percent) is { } unhealthy)
+        if (Reached(options.Unhealthy, reading, percent) is { } unhealthy)
         {
-            return Task.FromResult(new HealthCheckResult(_options.FailureStatus, $"{summary}, at or above the Unhealthy ceiling of {unhealthy}", data: data));
+            return Task.FromResult(new HealthCheckResult(options.FailureStatus, $"{summary}, at or above the Unhealthy ceiling of {unhealthy}", data: data));
         }
 
-        if (Reached(_options.Degraded, reading, percent) is { } degraded)
+        if (Reached(options.Degraded, reading, percent) is { } degraded)
         {
             return Task.FromResult(HealthCheckResult.Degraded($"{summary}, at or above the Degraded ceiling of {degraded}", data: data));
         }

@@ -1,3 +1,4 @@
+using HealthKit.Live;
 using HealthKit.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -41,10 +42,14 @@ public static class MemoryHealthChecksBuilderExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MemoryCheckOptions>, MemoryCheckOptionsValidator>());
         HealthJson.HealthJsonMeasurements.Declare(builder.Services, name, HealthJson.HealthJsonMeasurements.MemoryUtilization);
-        return builder.AddHealthKitCheck(name, configure, (services, options) => new MemoryHealthCheck(
-            options,
-            name,
-            services.GetRequiredService<TimeProvider>(),
-            services.GetService<ILoggerFactory>()?.CreateLogger(typeof(MemoryHealthCheck))));
+        return builder.AddHealthKitCheck<MemoryCheckOptions>(name, configure, (services, _) =>
+        {
+            var live = services.GetRequiredKeyedService<LiveCheckOptions<MemoryCheckOptions>>(name);
+            return new MemoryHealthCheck(
+                () => live.Current,
+                name,
+                services.GetRequiredService<TimeProvider>(),
+                services.GetService<ILoggerFactory>()?.CreateLogger(typeof(MemoryHealthCheck)));
+        });
     }
 }

@@ -119,7 +119,8 @@ internal sealed class HealthKitMetrics
         var slots = _engine.Slots;
         for (var i = 0; i < slots.Length; i++)
         {
-            if (slots[i].Last is { } last)
+            // A disabled check is not run, so its last result says nothing about now; it goes quiet as it does in reports.
+            if (slots[i].Last is { } last && slots[i].Policy.Enabled)
             {
                 AddStatus(buffer, ref _checkSeen[i], (int)last.Status, _checkStatusTags[i]);
             }
@@ -137,10 +138,12 @@ internal sealed class HealthKitMetrics
             var worst = StatusCount;
             foreach (var slot in slots)
             {
-                // A check with no result yet is left out, as its own series are: nothing is known about it.
-                if (slot.Last is { } last && (int)last.Status < worst)
+                // A check with no result yet is left out, as its own series are: nothing is known about it. Each result
+                // counts as the endpoints count it (a non-critical check's Unhealthy as Degraded; a disabled check not at all).
+                var policy = slot.Policy;
+                if (slot.Last is { } last && policy.Enabled && (int)Evaluation.Counted(last.Status, policy) < worst)
                 {
-                    worst = (int)last.Status;
+                    worst = (int)Evaluation.Counted(last.Status, policy);
                 }
             }
 

@@ -315,4 +315,22 @@ public sealed class LiveSettingsTests
             File.Delete(file);
         }
     }
+
+    [Fact]
+    public async Task Reload_MemoryAndErrorRateThresholds_NextRunReadsTheNewOptions()
+    {
+        await using var host = await Start(
+            c => c.AddMemory().AddErrorRate(),
+            new() { ["HealthKit:Checks:memory:CacheTtl"] = "00:00:00", ["HealthKit:Checks:errors:CacheTtl"] = "00:00:00" });
+        Assert.Equal("Healthy", (await host.GetAsync("/health")).Entry("memory").GetProperty("status").GetString());
+        Assert.StartsWith("not enough requests", (await host.GetAsync("/health")).Entry("errors").GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Equal(404, (await host.GetAsync("/not-health")).StatusCode);
+
+        // Any process uses more than one byte: a one-byte ceiling is Unhealthy at once.
+        Edit(host, ("HealthKit:Checks:memory:Unhealthy:MaximumUsedBytes", "1"), ("HealthKit:Checks:errors:MinimumSamples", "1"));
+        var health = await host.GetAsync("/health");
+
+        Assert.Equal("Unhealthy", health.Entry("memory").GetProperty("status").GetString());
+        Assert.DoesNotContain("not enough requests", health.Entry("errors").GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
 }
