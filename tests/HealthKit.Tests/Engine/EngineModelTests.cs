@@ -735,7 +735,7 @@ public sealed class EngineModelTests
 
         /// <summary>
         /// A scrape between steps reports, for every check whose latest result did not change meanwhile, exactly one
-        /// status series at 1, the one of that result; a check with no result has no status series.
+        /// status series at 1, the one of that result; a check with no result, or a disabled one, has no status series.
         /// </summary>
         private void VerifyScrape(MeterCapture meter)
         {
@@ -751,8 +751,10 @@ public sealed class EngineModelTests
 
                 var series = scrape.Where("healthkit.check.status", ("healthkit.check.name", slots[i].Name));
                 var current = series.Where(r => r.Value == 1).Select(r => r.Tags["healthkit.status"]).ToArray();
-                string[] expected = before[i] is { } last ? [last.Status.ToString().ToLowerInvariant()] : [];
-                if (!current.SequenceEqual(expected) || (before[i] is null && series.Length > 0))
+                // A disabled check is not run, so its last result says nothing about now: it has no series at all.
+                var enabled = slots[i].Policy.Enabled;
+                string[] expected = enabled && before[i] is { } last ? [last.Status.ToString().ToLowerInvariant()] : [];
+                if (!current.SequenceEqual(expected) || ((before[i] is null || !enabled) && series.Length > 0))
                 {
                     throw new ModelViolation(Describe($"a scrape reported {slots[i].Name} as [{string.Join(",", current)}] with {series.Length} series; its latest result is {before[i]?.Status.ToString() ?? "none"}"));
                 }

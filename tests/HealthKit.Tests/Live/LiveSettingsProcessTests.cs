@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using HealthKit.Tests.Infrastructure;
@@ -25,9 +24,9 @@ public sealed class LiveSettingsProcessTests : IDisposable
     {
         File.Copy(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), SettingsPath);
         Edit(settings => Checks(settings)["disk"]!["Degraded"]!["MinimumFreePercent"] = 0.0001);
-        var port = FreePort();
-        _sample = SampleProcess.Start(new Dictionary<string, string>(), $"http://127.0.0.1:{port}", _contentRoot);
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        _sample = SampleProcess.Start(new Dictionary<string, string>(), contentRoot: _contentRoot);
+        var address = await _sample.WaitForAddressAsync(TimeSpan.FromSeconds(30));
+        using var client = new HttpClient { BaseAddress = new Uri(address.GetLeftPart(UriPartial.Authority)), Timeout = TimeSpan.FromSeconds(5) };
         var pid = _sample.Process.Id;
 
         var first = await PollAsync(client, "/health", json => Entries(json).ContainsKey("database") && Status(json, "disk") == "Healthy");
@@ -37,7 +36,7 @@ public sealed class LiveSettingsProcessTests : IDisposable
         Edit(settings => Checks(settings)["database"]!["Enabled"] = false);
         await PollAsync(client, "/health", json => !Entries(json).ContainsKey("database"));
         var ready = await PollAsync(client, "/health/ready?verbose", json => !Entries(json).ContainsKey("database"));
-        Assert.Equal(["startup", "availability", "disk"], Entries(ready).Keys);
+        Assert.Equal(["startup", "availability", "disk", "memory"], Entries(ready).Keys);
 
         // And raises a threshold: no real disk has 100% free, so the disk reports Degraded.
         Edit(settings => Checks(settings)["disk"]!["Degraded"]!["MinimumFreePercent"] = 100);
@@ -113,13 +112,6 @@ public sealed class LiveSettingsProcessTests : IDisposable
     {
         using var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.Clone();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()
