@@ -58,7 +58,7 @@ public class TelemetryBenchmarks
             throw new InvalidOperationException($"A scrape reported {_measurements} measurements and ran {Volatile.Read(ref _runs) - runs} checks.");
         }
 
-        _plain = await InProcessApp.StartAsync(AddChecks, app => app.MapHealthKit());
+        _plain = await InProcessApp.StartAsync(builder => AddChecks(builder), app => app.MapHealthKit());
         _collected = await InProcessApp.StartAsync(
             builder =>
             {
