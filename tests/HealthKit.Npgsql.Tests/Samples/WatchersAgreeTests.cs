@@ -46,6 +46,9 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
     /// <summary>How often this test asks the endpoints and scrapes <c>/metrics</c>.</summary>
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How long the Prometheus exporter reuses a scrape's response (its default): a scrape can be this stale.</summary>
+    private static readonly TimeSpan ScrapeCache = TimeSpan.FromMilliseconds(300);
+
     /// <summary>How often OpenTelemetry's periodic reader exports to the in-memory exporter.</summary>
     private static readonly TimeSpan ExportInterval = TimeSpan.FromMilliseconds(250);
 
@@ -133,8 +136,8 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
         {
             ("endpoints", "postgres", PollInterval, Changes(watch.Endpoint.Check)),
             ("endpoints", "ready", PollInterval, Changes(watch.Endpoint.Ready)),
-            ("prometheus", "postgres", PollInterval, Changes(watch.Prometheus.Check)),
-            ("prometheus", "ready", PollInterval, Changes(watch.Prometheus.Ready)),
+            ("prometheus", "postgres", PollInterval + ScrapeCache, Changes(watch.Prometheus.Check)),
+            ("prometheus", "ready", PollInterval + ScrapeCache, Changes(watch.Prometheus.Ready)),
             ("opentelemetry metrics", "postgres", ExportInterval + PollInterval, Changes(watch.OpenTelemetry.Check)),
             ("opentelemetry metrics", "ready", ExportInterval + PollInterval, Changes(watch.OpenTelemetry.Ready)),
             ("opentelemetry spans", "postgres", TimeSpan.Zero, Changes(SpanTimeline(spans))),
@@ -168,12 +171,24 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
 
         // PostgreSQL's own count agrees: one row per run that reached it (the healthy ones; the outage refused the rest),
         // and one span per run. No watcher ran the check behind HealthKit's back, and no two runs came within a TTL.
-        await Eventually.True(async () =>
+        // Runs go on (the publisher asks every period), so the three counts are compared until one moment finds them equal.
+        var counts = (Runs: 0L, Spans: 0L, Healthy: 0L, Rows: 0L);
+        var comparing = TimeProvider.System.GetTimestamp();
+        while (TimeProvider.System.GetElapsedTime(comparing) < TimeSpan.FromSeconds(10))
         {
             var now = await watch.ScrapeAsync();
             var rows = await server.Cluster.QueryScalarAsync<long>("SELECT count(*) FROM healthkit_runs");
-            return now.PostgresRuns() == SpanTimeline(spans).Count && now.PostgresRuns("healthy") == rows;
-        });
+            counts = (now.PostgresRuns(), SpanTimeline(spans).Count, now.PostgresRuns("healthy"), rows);
+            if (counts.Runs == counts.Spans && counts.Healthy == counts.Rows)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(counts.Runs, counts.Spans);
+        Assert.True(counts.Healthy == counts.Rows, $"PostgreSQL served {counts.Rows} runs; HealthKit counted {counts.Healthy} healthy runs");
         var closest = TimeSpan.FromSeconds(await server.Cluster.QueryScalarAsync<double>(
             "SELECT coalesce(extract(epoch FROM min(at - previous)), 3600)::float8 " +
             "FROM (SELECT at, lag(at) OVER (ORDER BY at) AS previous FROM healthkit_runs) r WHERE previous IS NOT NULL"));
