@@ -58,6 +58,12 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
     /// <summary>What a busy two-core machine may add to any of the bounds.</summary>
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long each state is watched once every watcher shows it: several TTLs, so that the probes have had many chances
+    /// to start a run of their own if they could.
+    /// </summary>
+    private static readonly TimeSpan Hold = Ttl * 3;
+
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
     private static readonly HealthStatus[] UpDownUp = [HealthStatus.Healthy, HealthStatus.Unhealthy, HealthStatus.Healthy];
@@ -117,6 +123,7 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
         var watch = new Watch(client, exports, () => Now);
 
         await watch.UntilAsync(HealthStatus.Healthy, Last(publisher.Check), Last(publisher.Ready), LastSpan(spans));
+        await watch.HoldAsync(HealthStatus.Healthy);
 
         // A first result that is Healthy is not a change: nothing has been posted yet.
         Assert.Empty(webhook.Received);
@@ -125,11 +132,13 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
         await server.Cluster.StopAsync();
         var stopped = Now;
         await watch.UntilAsync(HealthStatus.Unhealthy, [.. Others(publisher, spans, webhook)]);
+        await watch.HoldAsync(HealthStatus.Unhealthy);
 
         var starting = Now;
         await server.Cluster.StartAsync();
         var started = Now;
         await watch.UntilAsync(HealthStatus.Healthy, [.. Others(publisher, spans, webhook)]);
+        await watch.HoldAsync(HealthStatus.Healthy);
 
         Assert.Empty(publisher.Inconsistencies);
         var timelines = new List<(string Watcher, string Subject, TimeSpan Interval, IReadOnlyList<(TimeSpan At, HealthStatus Status)> Changes)>
@@ -166,6 +175,7 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
         var runs = scrape.PostgresRuns();
         var elapsed = Now;
         var asked = watch.EndpointRequests + publisher.Reports;
+        TestContext.Current.TestOutputHelper?.WriteLine($"{asked} requests and reports, {runs} runs in {elapsed}");
         Assert.InRange(runs, 3, (long)(elapsed / Ttl) + 1);
         Assert.True(asked > 2 * runs, $"{asked} requests and reports asked for postgres, {runs} runs in {elapsed}");
 
@@ -192,6 +202,8 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
         var closest = TimeSpan.FromSeconds(await server.Cluster.QueryScalarAsync<double>(
             "SELECT coalesce(extract(epoch FROM min(at - previous)), 3600)::float8 " +
             "FROM (SELECT at, lag(at) OVER (ORDER BY at) AS previous FROM healthkit_runs) r WHERE previous IS NOT NULL"));
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"runs {counts.Runs}, spans {counts.Spans}, healthy runs {counts.Healthy}, rows {counts.Rows}, closest rows {closest}");
 
         // Not the whole TTL: the next run starts a TTL after the previous result, and the row is written a little way
         // into each run.
@@ -284,6 +296,23 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
                     $"not every watcher saw {status} within {Limit}: endpoints {Last(Endpoint.Check)}/{Last(Endpoint.Ready)}, " +
                     $"prometheus {Last(Prometheus.Check)}/{Last(Prometheus.Ready)}, opentelemetry {Last(OpenTelemetry.Check)}/{Last(OpenTelemetry.Ready)}, " +
                     $"the others {string.Join('/', others.Select(o => o()))}");
+                await Task.Delay(PollInterval, TimeProvider.System, TestContext.Current.CancellationToken);
+            }
+        }
+
+        /// <summary>Keeps polling for <see cref="Hold"/>; the polled watchers must keep showing <paramref name="status"/>.</summary>
+        public async Task HoldAsync(HealthStatus status)
+        {
+            var started = TimeProvider.System.GetTimestamp();
+            while (TimeProvider.System.GetElapsedTime(started) < Hold)
+            {
+                await LookAsync();
+                foreach (var timeline in new[] { Endpoint, Prometheus, OpenTelemetry })
+                {
+                    Assert.Equal(status, Last(timeline.Check));
+                    Assert.Equal(status, Last(timeline.Ready));
+                }
+
                 await Task.Delay(PollInterval, TimeProvider.System, TestContext.Current.CancellationToken);
             }
         }
