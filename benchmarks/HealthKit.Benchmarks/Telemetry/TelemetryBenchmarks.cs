@@ -15,7 +15,7 @@ namespace HealthKit.Benchmarks.Telemetry;
 /// activity source and a status-change listener attached, against the same request with nothing listening.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
+[SimpleJob(launchCount: 3, warmupCount: 10, iterationCount: 10)]
 [IterationTime(250)]
 public class TelemetryBenchmarks
 {
