@@ -65,6 +65,47 @@ public sealed class LiveSettingsProcessTests : IDisposable
         Assert.Single(RejectionLines());
     }
 
+    [Fact]
+    public async Task NonCriticalCheck_FailsWithoutFailingReadiness_UntilItIsMadeCriticalAgain_WithoutRestart()
+    {
+        // No real disk has 100% free, so the disk check is Unhealthy from the start; it is marked non-critical.
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), SettingsPath);
+        Edit(settings =>
+        {
+            var disk = Checks(settings)["disk"]!;
+            disk["Degraded"] = new JsonObject { ["MinimumFreePercent"] = 100 };
+            disk["Unhealthy"] = new JsonObject { ["MinimumFreePercent"] = 100 };
+            disk["Critical"] = false;
+        });
+        _sample = SampleProcess.Start(new Dictionary<string, string>(), contentRoot: _contentRoot);
+        var address = await _sample.WaitForAddressAsync(TimeSpan.FromSeconds(30));
+        using var client = new HttpClient { BaseAddress = new Uri(address.GetLeftPart(UriPartial.Authority)), Timeout = TimeSpan.FromSeconds(5) };
+
+        var (code, ready) = await GetAsync(client, "/health/ready?verbose");
+        Assert.Equal(200, code);
+        Assert.Equal("Degraded", ready.GetProperty("status").GetString());
+        Assert.Equal("Unhealthy", Status(ready, "disk"));
+
+        // The sample reports its memory and error rate beside the rest.
+        var health = await GetJsonAsync(client, "/health");
+        Assert.Equal("Healthy", Status(health, "memory"));
+        Assert.NotNull(Status(health, "errors"));
+
+        // The operator makes the check critical again: readiness fails at the next request.
+        Edit(settings => Checks(settings)["disk"]!["Critical"] = true);
+        await Eventually.WaitUntilAsync(async () => (await GetAsync(client, "/health/ready")).StatusCode == 503, Limit);
+        var (failing, body) = await GetAsync(client, "/health/ready?verbose");
+        Assert.Equal(503, failing);
+        Assert.Equal("Unhealthy", body.GetProperty("status").GetString());
+    }
+
+    private static async Task<(int StatusCode, JsonElement Json)> GetAsync(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
+        var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.Clone();
+        return ((int)response.StatusCode, json);
+    }
+
     /// <summary>The rejection log lines: the simple console formatter puts the event on one line and the message below it.</summary>
     private List<string> RejectionLines()
     {
