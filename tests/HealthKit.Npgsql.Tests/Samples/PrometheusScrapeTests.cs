@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Text.RegularExpressions;
 using HealthKit.Npgsql.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -75,7 +73,7 @@ public sealed partial class PrometheusScrapeTests(DedicatedCluster server) : ICl
     private static (string, (string, string)[]) EndpointStatus(string endpoint, string status) =>
         ("healthkit_endpoint_status", [("healthkit_endpoint_name", endpoint), ("healthkit_status", status)]);
 
-    private static async Task<Scrape> ScrapeUntilAsync(HttpClient client, Func<Scrape, bool> condition)
+    private static async Task<PrometheusScrape> ScrapeUntilAsync(HttpClient client, Func<PrometheusScrape, bool> condition)
     {
         var started = TimeProvider.System.GetTimestamp();
         while (true)
@@ -86,7 +84,7 @@ public sealed partial class PrometheusScrapeTests(DedicatedCluster server) : ICl
 
             // Prometheus treats any other status as a failed scrape, whatever the health of the application.
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var scrape = Scrape.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            var scrape = PrometheusScrape.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
             if (condition(scrape))
             {
                 return scrape;
@@ -95,49 +93,5 @@ public sealed partial class PrometheusScrapeTests(DedicatedCluster server) : ICl
             Assert.True(TimeProvider.System.GetElapsedTime(started) < Limit, $"the scrape did not show the change within {Limit}:\n{scrape.Text}");
             await Task.Delay(TimeSpan.FromMilliseconds(100), TestContext.Current.CancellationToken);
         }
-    }
-
-    /// <summary>The samples of one scrape in the Prometheus text or OpenMetrics format.</summary>
-    private sealed partial class Scrape
-    {
-        private readonly List<(string Name, Dictionary<string, string> Labels, double Value)> _samples = [];
-
-        public string Text { get; private init; } = string.Empty;
-
-        public static Scrape Parse(string text)
-        {
-            var scrape = new Scrape { Text = text };
-            foreach (var line in text.Split('\n'))
-            {
-                if (line.Length == 0 || line[0] == '#')
-                {
-                    continue;
-                }
-
-                var match = SampleLine().Match(line);
-                Assert.True(match.Success, $"not a sample line: {line}");
-                var labels = LabelPair().Matches(match.Groups["labels"].Value)
-                    .ToDictionary(m => m.Groups["key"].Value, m => Regex.Unescape(m.Groups["value"].Value));
-                scrape._samples.Add((match.Groups["name"].Value, labels, double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture)));
-            }
-
-            return scrape;
-        }
-
-        public double? Value((string Name, (string Key, string Value)[] Labels) series) => Value(series.Name, series.Labels);
-
-        /// <summary>The value of the one sample named <paramref name="name"/> with these labels, or null if there is none.</summary>
-        public double? Value(string name, params (string Key, string Value)[] labels)
-        {
-            var matches = _samples.Where(s => s.Name == name && labels.All(l => s.Labels.GetValueOrDefault(l.Key) == l.Value)).ToList();
-            Assert.True(matches.Count <= 1, $"{matches.Count} samples of {name} match");
-            return matches.Count == 0 ? null : matches[0].Value;
-        }
-
-        [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})? (?<value>\S+)( \S+)?$")]
-        private static partial Regex SampleLine();
-
-        [GeneratedRegex(@"(?<key>[a-zA-Z_][a-zA-Z0-9_]*)=""(?<value>(\\.|[^""\\])*)""")]
-        private static partial Regex LabelPair();
     }
 }

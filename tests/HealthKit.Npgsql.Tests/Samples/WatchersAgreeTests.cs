@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using HealthKit.Npgsql.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -172,7 +171,7 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
         // Endpoint probes and the publisher all asked for the postgres check; HealthKit ran it at most once per TTL. A
         // scrape starts no run.
         var scrape = await watch.ScrapeAsync();
-        var runs = scrape.PostgresRuns();
+        var runs = PostgresRuns(scrape);
         var elapsed = Now;
         var asked = watch.EndpointRequests + publisher.Reports;
         TestContext.Current.TestOutputHelper?.WriteLine($"{asked} requests and reports, {runs} runs in {elapsed}");
@@ -188,7 +187,7 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
         {
             var now = await watch.ScrapeAsync();
             var rows = await server.Cluster.QueryScalarAsync<long>("SELECT count(*) FROM healthkit_runs");
-            counts = (now.PostgresRuns(), SpanTimeline(spans).Count, now.PostgresRuns("healthy"), rows);
+            counts = (PostgresRuns(now), SpanTimeline(spans).Count, PostgresRuns(now, "healthy"), rows);
             if (counts.Runs == counts.Spans && counts.Healthy == counts.Rows)
             {
                 break;
@@ -248,6 +247,17 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
         [.. spans.Snapshot()
             .Where(s => s.Item.Source.Name == HealthKitTelemetry.ActivitySourceName && (string?)s.Item.GetTagItem("healthkit.check.name") == "postgres")
             .Select(s => (s.At, ParseStatus((string)s.Item.GetTagItem("healthkit.status")!)))];
+
+    /// <summary>
+    /// Runs of the postgres check that reached PostgreSQL: every outcome but <c>abandoned</c>, which counts a request that
+    /// found the previous run still going and so started none.
+    /// </summary>
+    /// <param name="scrape">The scrape to read.</param>
+    /// <param name="outcome">Only this outcome, if given.</param>
+    private static long PostgresRuns(PrometheusScrape scrape, string? outcome = null) => (long)scrape.Sum(
+        "healthkit_check_runs_total",
+        labels => labels.GetValueOrDefault("healthkit_check_name") == "postgres"
+            && labels.GetValueOrDefault("healthkit_check_outcome") is { } found && found != "abandoned" && (outcome is null || found == outcome));
 
     private static HealthStatus ParseStatus(string status) => Enum.Parse<HealthStatus>(status, ignoreCase: true);
 
@@ -317,13 +327,13 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
             }
         }
 
-        public async Task<Scrape> ScrapeAsync()
+        public async Task<PrometheusScrape> ScrapeAsync()
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
             request.Headers.TryAddWithoutValidation("Accept", "text/plain; version=0.0.4");
             using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            return Scrape.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            return PrometheusScrape.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         }
 
         private static HealthStatus? Last(ConcurrentQueue<(TimeSpan At, HealthStatus Status)> seen) =>
@@ -573,57 +583,5 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
         public IEnumerator<T> GetEnumerator() => Snapshot().Select(i => i.Item).GetEnumerator();
 
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
-    }
-
-    /// <summary>The samples of one scrape in the Prometheus text format.</summary>
-    private sealed partial class Scrape
-    {
-        private readonly List<(string Name, Dictionary<string, string> Labels, double Value)> _samples = [];
-
-        private string Text { get; init; } = string.Empty;
-
-        public static Scrape Parse(string text)
-        {
-            var scrape = new Scrape { Text = text };
-            foreach (var line in text.Split('\n'))
-            {
-                if (line.Length == 0 || line[0] == '#')
-                {
-                    continue;
-                }
-
-                var match = SampleLine().Match(line);
-                Assert.True(match.Success, $"not a sample line: {line}");
-                var labels = LabelPair().Matches(match.Groups["labels"].Value)
-                    .ToDictionary(m => m.Groups["key"].Value, m => Regex.Unescape(m.Groups["value"].Value));
-                scrape._samples.Add((match.Groups["name"].Value, labels, double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture)));
-            }
-
-            return scrape;
-        }
-
-        /// <summary>The status whose series is 1 for this check or endpoint, if it has one.</summary>
-        public HealthStatus? Current(string metric, string key, string name)
-        {
-            var current = _samples.Where(s => s.Name == metric && s.Labels.GetValueOrDefault(key) == name && s.Value == 1).ToList();
-            Assert.True(current.Count <= 1, $"{current.Count} statuses at 1 for {name}:\n{Text}");
-            return current.Count == 0 ? null : ParseStatus(current[0].Labels["healthkit_status"]);
-        }
-
-        /// <summary>
-        /// Runs of the postgres check that reached PostgreSQL: every outcome but <c>abandoned</c>, which counts a request
-        /// that found the previous run still going and so started none.
-        /// </summary>
-        /// <param name="outcome">Only this outcome, if given.</param>
-        public long PostgresRuns(string? outcome = null) => (long)_samples
-            .Where(s => s.Name == "healthkit_check_runs_total" && s.Labels.GetValueOrDefault("healthkit_check_name") == "postgres"
-                && s.Labels.GetValueOrDefault("healthkit_check_outcome") is { } found && found != "abandoned" && (outcome is null || found == outcome))
-            .Sum(s => s.Value);
-
-        [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})? (?<value>\S+)( \S+)?$")]
-        private static partial Regex SampleLine();
-
-        [GeneratedRegex(@"(?<key>[a-zA-Z_][a-zA-Z0-9_]*)=""(?<value>(\\.|[^""\\])*)""")]
-        private static partial Regex LabelPair();
     }
 }
