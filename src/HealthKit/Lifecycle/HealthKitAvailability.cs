@@ -1,3 +1,5 @@
+using HealthKit.Lifecycle;
+
 namespace HealthKit;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using HealthKit.Lifecycle;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthKit;

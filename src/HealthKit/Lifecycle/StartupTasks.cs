@@ -1,4 +1,4 @@
-namespace HealthKit;
+namespace HealthKit.Lifecycle;
 
 /// <summary>A task that must complete before the application reports started and ready.</summary>
 internal sealed record StartupTaskRegistration(string Name, Func<IServiceProvider, CancellationToken, Task> Run);
