@@ -12,8 +12,9 @@ namespace HealthKit.Latency;
 /// from 1 µs up to about 134 s (longer requests count in the last bucket).
 /// </para>
 /// <para>
-/// A slot is cleared when the first request of a new second reaches it. A request recorded by another thread in the
-/// microseconds between that slot's claim and its clearing can be lost; the counts are otherwise exact.
+/// A slot is cleared when the first request of a new second reaches it; requests of that second that arrive while it is
+/// being cleared wait for the clearing to end (a few hundred nanoseconds), so none is lost. Only a request that read the
+/// clock before another thread moved its slot on to a later second, a full window later, is dropped.
 /// </para>
 /// </remarks>
 internal sealed class LatencyRecorder
@@ -49,22 +50,9 @@ internal sealed class LatencyRecorder
         var frequency = _timeProvider.TimestampFrequency;
         var second = nowTimestamp / frequency;
         var slot = _slots[second % _slots.Length];
-        var epoch = Volatile.Read(ref slot.Epoch);
-        if (epoch != second)
+        if (Volatile.Read(ref slot.Epoch) != second && !MoveTo(slot, second))
         {
-            if (epoch > second)
-            {
-                // This thread read the clock before another thread moved the slot to a later second; the sample is
-                // too old for the slot, and dropping it is cheaper than coordinating.
-                return;
-            }
-
-            if (Interlocked.CompareExchange(ref slot.Epoch, second, epoch) == epoch)
-            {
-                Array.Clear(slot.Counts);
-                Volatile.Write(ref slot.ServerErrors, 0);
-                Volatile.Write(ref slot.Thrown, 0);
-            }
+            return;
         }
 
         var micros = elapsedTimestampTicks <= 0 ? 0 : (long)(elapsedTimestampTicks * (1_000_000.0 / frequency));
@@ -74,6 +62,46 @@ internal sealed class LatencyRecorder
         if (outcome != RequestOutcome.Answered)
         {
             Interlocked.Increment(ref outcome == RequestOutcome.ServerError ? ref slot.ServerErrors : ref slot.Thrown);
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="slot"/> the slot of <paramref name="second"/>: the first thread claims it and clears it, and
+    /// publishes the new second only once it is clear, so no thread counts into a slot that is about to be cleared.
+    /// </summary>
+    /// <returns><see langword="false"/> when another thread has already moved the slot on to a later second.</returns>
+    private static bool MoveTo(Slot slot, long second)
+    {
+        var spin = default(SpinWait);
+        while (true)
+        {
+            var epoch = Volatile.Read(ref slot.Epoch);
+            if (epoch == second)
+            {
+                return true;
+            }
+
+            if (epoch > second)
+            {
+                // This thread read the clock before another thread moved the slot to a later second: the sample is a
+                // window too old for the slot.
+                return false;
+            }
+
+            if (epoch == Clearing)
+            {
+                spin.SpinOnce();
+                continue;
+            }
+
+            if (Interlocked.CompareExchange(ref slot.Epoch, Clearing, epoch) == epoch)
+            {
+                Array.Clear(slot.Counts);
+                slot.ServerErrors = 0;
+                slot.Thrown = 0;
+                Volatile.Write(ref slot.Epoch, second);
+                return true;
+            }
         }
     }
 
@@ -140,6 +168,9 @@ internal sealed class LatencyRecorder
         var lower = (SubBuckets + sub) * width;
         return lower + ((width - 1) / 2.0);
     }
+
+    /// <summary>The epoch of a slot while one thread clears it for a new second.</summary>
+    private const long Clearing = -2;
 
     private sealed class Slot
     {

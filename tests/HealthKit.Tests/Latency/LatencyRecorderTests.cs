@@ -24,6 +24,42 @@ public sealed class LatencyRecorderTests
     }
 
     [Fact]
+    public void Record_ManyThreadsStartingANewSecond_LosesNoRequest()
+    {
+        // Every round starts a new second, so the first thread to record in it clears a slot that the others are
+        // recording into at the same moment. More threads than this machine has cores, so that they are preempted
+        // in the middle of it; bounded by the number of rounds.
+        const int Threads = 4;
+        const int Rounds = 3000;
+        var time = new FakeTimeProvider();
+        var recorder = new LatencyRecorder(TimeSpan.FromSeconds(1), time);
+        using var start = new Barrier(Threads + 1);
+        using var done = new Barrier(Threads + 1);
+        var workers = Enumerable.Range(0, Threads).Select(_ => new Thread(() =>
+        {
+            for (var round = 0; round < Rounds; round++)
+            {
+                start.SignalAndWait();
+                recorder.Record(TimeSpan.FromMilliseconds(5));
+                done.SignalAndWait();
+            }
+        }) { IsBackground = true }).ToList();
+        workers.ForEach(worker => worker.Start());
+
+        var lost = 0L;
+        for (var round = 0; round < Rounds; round++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            start.SignalAndWait(TestContext.Current.CancellationToken);
+            done.SignalAndWait(TestContext.Current.CancellationToken);
+            lost += Threads - recorder.Snapshot().Count;
+        }
+
+        workers.ForEach(worker => worker.Join());
+        Assert.Equal(0, lost);
+    }
+
+    [Fact]
     public void Window_Slides_OldSamplesDropOut()
     {
         var time = new FakeTimeProvider();
