@@ -52,6 +52,9 @@ internal sealed class SilentListener : IDisposable
     /// <summary>How many silent connections the client has closed (read returned end of stream).</summary>
     public int ClosedByClient => Volatile.Read(ref _closedByClient);
 
+    /// <summary>How long the most recently closed silent connection stayed open, from its acceptance to the client's close.</summary>
+    public TimeSpan? LastOpenFor { get; private set; }
+
     /// <summary>Silent connections the client still holds open.</summary>
     public int SilentOpen => Silent - ClosedByClient;
 
@@ -112,6 +115,7 @@ internal sealed class SilentListener : IDisposable
     private async Task WatchAsync(Socket socket)
     {
         // Read what the client sends (its startup packet) and drop it; a read of zero bytes means the client closed.
+        var accepted = TimeProvider.System.GetTimestamp();
         var buffer = new byte[1024];
         try
         {
@@ -119,16 +123,22 @@ internal sealed class SilentListener : IDisposable
             {
             }
 
-            Interlocked.Increment(ref _closedByClient);
+            Closed(accepted);
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
         {
             // Stopped, or reset by the client.
             if (ex is SocketException)
             {
-                Interlocked.Increment(ref _closedByClient);
+                Closed(accepted);
             }
         }
+    }
+
+    private void Closed(long accepted)
+    {
+        LastOpenFor = TimeProvider.System.GetElapsedTime(accepted);
+        Interlocked.Increment(ref _closedByClient);
     }
 
     private async Task RelayAsync(Socket client, int port)
