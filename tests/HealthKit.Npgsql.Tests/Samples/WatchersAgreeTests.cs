@@ -124,8 +124,10 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
         await watch.UntilAsync(HealthStatus.Healthy, Last(publisher.Check), Last(publisher.Ready), LastSpan(spans));
         await watch.HoldAsync(HealthStatus.Healthy);
 
-        // A first result that is Healthy is not a change: nothing has been posted yet.
-        Assert.Empty(webhook.Received);
+        // A first result that is Healthy is not a change: nothing has been posted about postgres or readiness yet. (The
+        // startup check may have been posted going from Unhealthy to Healthy: a publisher report can run before the host
+        // has finished starting, and readiness did fail until then.)
+        Assert.DoesNotContain(webhook.Received, p => p.Name is "postgres" or "Ready");
 
         var stopping = Now;
         await server.Cluster.StopAsync();
