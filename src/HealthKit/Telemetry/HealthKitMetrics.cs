@@ -141,9 +141,9 @@ internal sealed class HealthKitMetrics
                 // A check with no result yet is left out, as its own series are: nothing is known about it. Each result
                 // counts as the endpoints count it (a non-critical check's Unhealthy as Degraded; a disabled check not at all).
                 var policy = slot.Policy;
-                if (slot.Last is { } last && policy.Enabled && (int)Evaluation.Counted(last.Status, policy) < worst)
+                if (slot.Last is { } last && policy.Enabled)
                 {
-                    worst = (int)Evaluation.Counted(last.Status, policy);
+                    worst = Math.Min(worst, (int)Evaluation.Counted(last.Status, policy));
                 }
             }
 
