@@ -25,6 +25,8 @@ output="$root/artifacts/mutation/$library"
 # Every mutant runs the test project; the engine's seeded model test is the slowest test in it, and a shorter walk
 # still visits every branch of the engine that a mutant can reach.
 export HEALTHKIT_MODEL_STEPS=${HEALTHKIT_MODEL_STEPS:-2000}
+# Tests that start the sample or the probe as their own process skip themselves (with a reason) when this is set.
+export HEALTHKIT_MUTATION_RUN=1
 rm -rf "$output"
 dotnet tool restore >/dev/null
 (cd "src/$library" && dotnet stryker --config-file "$config" --output "$output" "$@")

@@ -56,8 +56,11 @@ internal sealed class SampleProcess : IDisposable
     /// Starts the sample listening on <paramref name="urls"/> (by default any free loopback port), reading its
     /// appsettings files from <paramref name="contentRoot"/> when given.
     /// </summary>
-    public static SampleProcess Start(IReadOnlyDictionary<string, string> environment, string urls = "http://127.0.0.1:0", string? contentRoot = null) =>
-        new(environment, urls, contentRoot);
+    public static SampleProcess Start(IReadOnlyDictionary<string, string> environment, string urls = "http://127.0.0.1:0", string? contentRoot = null)
+    {
+        MutationRun.SkipOutOfProcessTest();
+        return new(environment, urls, contentRoot);
+    }
 
     /// <summary>
     /// The address the sample listens on, read from its "Now listening on:" line, which is how a sample started on port 0

@@ -119,6 +119,7 @@ public sealed class ProbeEndToEndTests : IDisposable
 
     private static async Task<ProbeResult> RunProbeAsync(string[] args, Dictionary<string, string>? environment = null)
     {
+        MutationRun.SkipOutOfProcessTest();
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var start = new ProcessStartInfo(dotnet)
         {

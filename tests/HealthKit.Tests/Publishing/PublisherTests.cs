@@ -8,16 +8,17 @@ using Microsoft.Extensions.Hosting;
 namespace HealthKit.Tests.Publishing;
 
 /// <summary>
-/// Microsoft's own publisher service (real timers: its Period cannot be faked) driving publishers from the engine.
+/// Microsoft's own publisher service (real timers: its Period cannot be faked, and is at least a second) driving
+/// publishers from the engine. Each test is a class of its own so that their waits for the publisher's period overlap.
 /// </summary>
-public sealed class PublisherTests : IDisposable
+public abstract class PublisherTests : IDisposable
 {
-    private const string Secret = "Sup3rS3cret-40aa";
+    private protected const string Secret = "Sup3rS3cret-40aa";
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
 
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"healthkit-publish-{Guid.NewGuid():N}.db");
+    private protected readonly string _file = Path.Combine(Path.GetTempPath(), $"healthkit-publish-{Guid.NewGuid():N}.db");
 
-    private static Task<TestHost> Start(Action<IHealthChecksBuilder> checks, TestLogSink? logs = null, Action<HealthCheckPublisherOptions>? publisher = null) =>
+    private protected static Task<TestHost> Start(Action<IHealthChecksBuilder> checks, TestLogSink? logs = null, Action<HealthCheckPublisherOptions>? publisher = null) =>
         TestHost.StartAsync(
             b =>
             {
@@ -31,6 +32,16 @@ public sealed class PublisherTests : IDisposable
             },
             logs: logs);
 
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        File.Delete(_file);
+        GC.SuppressFinalize(this);
+    }
+}
+
+public sealed class PublisherDatabaseTests : PublisherTests
+{
     [Fact]
     public async Task PublisherService_WithEndpoints_QueriesDatabaseOncePerTtl()
     {
@@ -67,7 +78,10 @@ public sealed class PublisherTests : IDisposable
             Assert.All(publisher.Reports, r => Assert.Equal(HealthStatus.Healthy, r.Entries["database"].Status));
         }
     }
+}
 
+public sealed class PublisherThrowingTests : PublisherTests
+{
     [Fact]
     public async Task PublisherService_ThrowingPublisher_LoggedOnceWithoutSecret_EndpointsUnaffected()
     {
@@ -94,7 +108,10 @@ public sealed class PublisherTests : IDisposable
         Assert.DoesNotContain(logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error && e.EventId.Id != Log.Events.PublisherFailed);
         Assert.DoesNotContain(logs.Entries, e => e.Message.Contains(Secret, StringComparison.Ordinal) || e.Exception?.Contains(Secret, StringComparison.Ordinal) == true);
     }
+}
 
+public sealed class PublisherHangingTests : PublisherTests
+{
     [Fact]
     public async Task PublisherService_HangingPublisher_LoggedOnce_NotCalledAgain_OthersStillPublish()
     {
@@ -123,7 +140,10 @@ public sealed class PublisherTests : IDisposable
         await Eventually.True(() => hanging.Calls >= 2);
         await Eventually.True(() => logs.ForEvent(Log.Events.PublisherRecovered, "HealthKitPublisherRecovered").Any());
     }
+}
 
+public sealed class PublisherRegistrationTests : PublisherTests
+{
     [Fact]
     public async Task AddHealthChecks_CalledAgainAfterAddHealthKit_KeepsOneGuardedPublisherService()
     {
@@ -143,11 +163,5 @@ public sealed class PublisherTests : IDisposable
         Assert.Equal(1, publisherServices);
         Assert.Single(logs.ForEvent(Log.Events.PublisherFailed, "HealthKitPublisherFailed"));
         Assert.Equal("EngineHealthCheckService", host.Services.GetRequiredService<HealthCheckService>().GetType().Name);
-    }
-
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        File.Delete(_file);
     }
 }
