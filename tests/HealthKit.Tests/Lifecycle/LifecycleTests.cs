@@ -200,6 +200,74 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task Running_AvailabilityAcceptsTraffic_AndStartupSaysStarted_WithTheHostAndTaskData()
+    {
+        var time = new FakeTimeProvider();
+        await using var host = await Start(time, "00:00:00");
+
+        var ready = await host.GetAsync("/health/ready");
+
+        Assert.Equal(200, ready.StatusCode);
+        Assert.Equal("accepting traffic", ready.Entry("availability").GetProperty("description").GetString());
+        var startup = ready.Entry("startup");
+        Assert.Equal("started", startup.GetProperty("description").GetString());
+        Assert.True(startup.GetProperty("data").GetProperty("hostStarted").GetBoolean());
+        Assert.Equal(System.Text.Json.JsonValueKind.Object, startup.GetProperty("data").GetProperty("tasks").ValueKind);
+    }
+
+    [Fact]
+    public async Task StartupCheck_BeforeTheHostHasStarted_SaysStarting()
+    {
+        var availability = new HealthKitAvailability(new FakeTimeProvider(), [new HealthKit.Lifecycle.StartupTaskRegistration("migrations", (_, _) => Task.CompletedTask)]);
+
+        var result = await new HealthKit.Lifecycle.StartupCheck(availability).CheckHealthAsync(new HealthCheckContext(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Equal("starting", result.Description);
+        Assert.Equal(false, result.Data["hostStarted"]);
+        Assert.Equal("Pending", Assert.IsType<Dictionary<string, object>>(result.Data["tasks"])["migrations"]);
+    }
+
+    [Fact]
+    public async Task ZeroReadinessFailDelay_FailsReadinessWhenStoppingBegins_WithoutWaitingForATimer()
+    {
+        // Timers that never fire: readiness must fail on the stopping signal itself, not on a timer due "now".
+        await using var host = await TestHost.StartAsync(
+            b =>
+            {
+                b.Services.AddSingleton<TimeProvider>(new TimersNeverFire());
+                b.Services.AddHealthKit();
+            },
+            configuration: new Dictionary<string, string?>
+            {
+                ["HealthKit:Lifecycle:DrainDelay"] = "00:00:00",
+                ["HealthKit:Lifecycle:ReadinessFailDelay"] = "00:00:00",
+            },
+            environment: "Development");
+
+        host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+
+        Assert.True(host.Services.GetRequiredService<HealthKitAvailability>().ReadinessFailing);
+        Assert.Equal(503, (await host.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ZeroDrainDelay_StopsWithoutADrain_AndLogsNone()
+    {
+        var logs = new TestLogSink();
+        await using var host = await TestHost.StartAsync(
+            b => b.Services.AddHealthKit(),
+            configuration: new Dictionary<string, string?> { ["HealthKit:Lifecycle:DrainDelay"] = "00:00:00" },
+            logs: logs);
+
+        await host.App.StopAsync(TestContext.Current.CancellationToken);
+
+        Assert.Single(logs.ForEvent(7, "HealthKitReadinessFailing"));
+        Assert.Empty(logs.ForEvent(8, "HealthKitDrainStarted"));
+        Assert.Empty(logs.ForEvent(9, "HealthKitDrainCompleted"));
+    }
+
+    [Fact]
     public async Task LifecycleChecks_AreNeverServedStale_WhateverTheCacheTtl()
     {
         var time = new FakeTimeProvider();
@@ -249,5 +317,22 @@ public sealed class LifecycleTests
         Assert.Equal(TimeSpan.Zero, HealthKit.Lifecycle.LifecycleService.EffectiveDrainDelay(new HealthKitLifecycleOptions(), development));
         Assert.Equal(TimeSpan.FromSeconds(2), HealthKit.Lifecycle.LifecycleService.EffectiveDrainDelay(new HealthKitLifecycleOptions { DrainDelay = TimeSpan.FromSeconds(2) }, development));
         await Task.CompletedTask;
+    }
+
+    /// <summary>The system clock, but every timer it creates never fires.</summary>
+    private sealed class TimersNeverFire : TimeProvider
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => new Never();
+
+        private sealed class Never : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
     }
 }

@@ -156,6 +156,36 @@ public sealed class StartupTaskTests
     }
 
     [Fact]
+    public async Task StartupTask_Throws_IsTheNamedFailure_AndTheTasksAfterItNeverRun()
+    {
+        var time = new FakeTimeProvider();
+        var logs = new TestLogSink();
+        var secondRan = false;
+        await using var host = await Start(
+            time,
+            c => c
+                .AddStartupTask("migrations", (_, _) => throw new InvalidOperationException("schema is locked"))
+                .AddStartupTask("warm-up", (_, _) =>
+                {
+                    secondRan = true;
+                    return Task.CompletedTask;
+                }),
+            logs);
+        await Eventually.True(() => logs.ForEvent(10, "HealthKitStartupTaskFailed").Any());
+
+        var startup = await host.GetAsync("/health/startup");
+        await host.App.StopAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(503, startup.StatusCode);
+        Assert.Equal("startup task 'migrations' failed (InvalidOperationException)", StartupDescription(startup));
+        var tasks = startup.Entry("startup").GetProperty("data").GetProperty("tasks");
+        Assert.Equal("Failed", tasks.GetProperty("migrations").GetString());
+        Assert.Equal("Pending", tasks.GetProperty("warm-up").GetString());
+        Assert.False(secondRan);
+        Assert.Empty(logs.ForEvent(11, "HealthKitStarted"));
+    }
+
+    [Fact]
     public async Task StartupTasks_RunOneAfterAnother_InTheOrderAdded()
     {
         var time = new FakeTimeProvider();
@@ -271,6 +301,7 @@ public sealed class StartupTaskTests
         });
 
         await stopping;
+        Assert.Empty(logs.ForEvent(11, "HealthKitStarted"));
         Assert.Empty(logs.ForEvent(22, "HealthKitStartupTaskBlocksShutdown"));
         Assert.Empty(logs.ForEvent(23, "HealthKitStartupTaskAbandoned"));
         Assert.DoesNotContain(logs.Entries, e => e.Category.StartsWith("HealthKit", StringComparison.Ordinal) && e.Level >= LogLevel.Warning);
