@@ -20,13 +20,14 @@ internal sealed class StartupCheck(HealthKitAvailability availability) : IHealth
             // Read once: the runner changes it concurrently, and TimedOutAfter is valid only once TimedOut has been read.
             var status = task.Status;
             tasks[task.Registration.Name] = status.ToString();
+            // At most one task fails or times out: the tasks after it never start.
             switch (status)
             {
                 case StartupTaskStatus.Failed:
-                    failed ??= $"startup task '{task.Registration.Name}' failed ({task.FailedWith})";
+                    failed = $"startup task '{task.Registration.Name}' failed ({task.FailedWith})";
                     break;
                 case StartupTaskStatus.TimedOut:
-                    failed ??= $"startup task '{task.Registration.Name}' timed out after {task.TimedOutAfter:c}";
+                    failed = $"startup task '{task.Registration.Name}' timed out after {task.TimedOutAfter:c}";
                     break;
                 case StartupTaskStatus.Pending or StartupTaskStatus.Running:
                     (waiting ??= []).Add(task.Registration.Name);
