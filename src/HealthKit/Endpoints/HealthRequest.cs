@@ -114,6 +114,7 @@ internal readonly struct HealthRequest
 
         return new([.. kept], notes, verbose, text, error: null);
 
+        // Stryker disable once Boolean : a failed request is answered from its Error alone; its Verbose and Text are never read
         HealthRequest Fail(string error) => new(slots, null, verbose: false, text: false, error);
     }
 

@@ -171,6 +171,127 @@ public sealed class EndpointContractTests
         Assert.Equal("down", (await raised.GetAsync("/health/ready")).Entry("db").GetProperty("description").GetString());
     }
 
+    [Fact]
+    public async Task CheckName_200Characters_IsAnswered_201AreA404()
+    {
+        var atLimit = new string('a', 200);
+        var overLimit = new string('b', 201);
+        await using var host = await TestHost.StartAsync(b => b.Services.AddHealthKit()
+            .AddCheck(atLimit, () => HealthCheckResult.Healthy())
+            .AddCheck(overLimit, () => HealthCheckResult.Healthy()));
+
+        var answered = await host.GetAsync("/health/checks/" + atLimit);
+        var refused = await host.GetAsync("/health/checks/" + overLimit);
+
+        Assert.Equal(200, answered.StatusCode);
+        Assert.Equal([atLimit], answered.EntryNames);
+
+        // A name longer than any the endpoint looks up is not looked up, even when a check is registered under it.
+        Assert.Equal(404, refused.StatusCode);
+        Assert.Equal("no health check of that name", refused.Json.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task ExcludedName_200Characters_IsAnswered_201AreA400()
+    {
+        await using var host = await Start();
+        var atLimit = new string('x', 200);
+
+        var answered = await host.GetAsync("/health/ready?exclude=" + atLimit);
+        var refused = await host.GetAsync("/health/ready?exclude=" + new string('x', 201));
+
+        Assert.Equal(503, answered.StatusCode);
+        Assert.Equal(
+            [$"cannot exclude '{atLimit}': this endpoint runs no check of that name"],
+            answered.Json.GetProperty("warnings").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(400, refused.StatusCode);
+        Assert.Equal("an excluded check name is longer than 200 characters", refused.Json.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task DetailsPolicy_Empty_IsNoPolicy()
+    {
+        await using var host = await Start(o => o.DetailsPolicy = string.Empty);
+
+        var ready = await host.GetAsync("/health/ready");
+
+        Assert.Equal(503, ready.StatusCode);
+        Assert.Equal(["status", "totalDuration"], ready.Json.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task DetailsPolicy_IsNotEvaluated_WhereTheEndpointAlreadyShowsTheAuthorizedLevel()
+    {
+        var evaluations = 0;
+        await using var host = await Start(
+            o =>
+            {
+                o.DetailsPolicy = "ops";
+                o.Endpoints.Ready.DetailLevel = HealthDetailLevel.Full;
+            },
+            services: b => b.Services.AddAuthorization(o => o.AddPolicy("ops", p => p.RequireAssertion(_ =>
+            {
+                Interlocked.Increment(ref evaluations);
+                return false;
+            }))));
+
+        var ready = await host.GetAsync("/health/ready");
+
+        Assert.Equal("down", ready.Entry("db").GetProperty("description").GetString());
+        Assert.Equal(0, evaluations);
+
+        // Below the authorized level (AuthorizedDetailLevel is Full by default) the policy is asked, once a request.
+        var health = await host.GetAsync("/health");
+
+        Assert.Equal(["status"], health.Entry("db").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(1, evaluations);
+    }
+
+    [Fact]
+    public async Task DetailsPolicy_ThatIsCancelledByItself_FailsTheRequest_ItIsNoClientAbort()
+    {
+        var logs = new TestLogSink();
+        await using var host = await TestHost.StartAsync(
+            b =>
+            {
+                b.Services.AddAuthorization(o => o.AddPolicy("ops", p => p.RequireAssertion(
+                    _ => Task.FromException<bool>(new TaskCanceledException("the policy's own lookup timed out")))));
+                b.Services.AddHealthKit(o => o.DetailsPolicy = "ops")
+                    .AddCheck("db", () => HealthCheckResult.Healthy(), [HealthKitTags.Ready]);
+            },
+            logs: logs);
+
+        var error = await Record.ExceptionAsync(() => host.GetAsync("/health/ready"));
+
+        Assert.IsType<TaskCanceledException>(error);
+        Assert.Equal("the policy's own lookup timed out", error.Message);
+        Assert.Empty(logs.ForEvent(5, "HealthKitRequestAborted"));
+    }
+
+    [Fact]
+    public async Task ClientDisconnect_WhileChecksRun_IsLoggedAsAnAbortedRequest_NotAnError()
+    {
+        var logs = new TestLogSink();
+        var slow = new CountingCheck { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        await using var host = await TestHost.StartAsync(
+            b => b.Services.AddHealthKit().AddCheck("slow", slow, tags: [HealthKitTags.Ready]),
+            logs: logs);
+
+        using var disconnect = new CancellationTokenSource();
+        var request = host.Client.GetAsync("/health/ready", disconnect.Token);
+        await Eventually.True(() => slow.Runs == 1);
+        await disconnect.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+        await Eventually.True(() => logs.ForEvent(5, "HealthKitRequestAborted").Any());
+        slow.Gate.SetResult();
+
+        var aborted = Assert.Single(logs.ForEvent(5, "HealthKitRequestAborted"));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Debug, aborted.Level);
+        Assert.Equal("Health request to 'Ready' was aborted by the client", aborted.Message);
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+
     private static void AssertNoCache(HttpResponseMessage response, string what)
     {
         Assert.True(response.Headers.CacheControl is { NoStore: true, NoCache: true }, $"{what}: Cache-Control is '{response.Headers.CacheControl}'");

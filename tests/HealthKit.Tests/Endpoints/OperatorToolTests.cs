@@ -1,6 +1,9 @@
 using HealthKit.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Primitives;
 
 namespace HealthKit.Tests.Endpoints;
 
@@ -78,6 +81,133 @@ public sealed class OperatorToolTests
 
         Assert.Equal("Healthy\n", (await host.GetAsync("/health/live", "text/plain")).Body);
         Assert.Equal("Unhealthy\n", (await host.GetAsync("/health/ready?format=text")).Body);
+    }
+
+    [Theory]
+    [InlineData("?verbose=0", false)]
+    [InlineData("?verbose=false", false)]
+    [InlineData("?verbose=False", false)]
+    [InlineData("?verbose=", true)]
+    [InlineData("?verbose=1", true)]
+    [InlineData("?verbose=true", true)]
+    [InlineData("?verbose=yes", true)]
+    public async Task Verbose_IsOff_OnlyForFalseAndZero(string query, bool verbose)
+    {
+        await using var host = await Start();
+
+        var response = await host.GetAsync("/health/ready" + query + "&format=text");
+
+        Assert.Equal(
+            verbose ? "[+]startup ok\n[+]availability ok\n[+]postgres ok\n[-]disk failed: reason withheld\nready check failed\n" : "Unhealthy\n",
+            response.Body);
+    }
+
+    [Fact]
+    public async Task Verbose_Text_HealthyAndDegradedEndpoints_Pass()
+    {
+        await using var host = await Start();
+
+        var live = await host.GetAsync("/health/live?verbose", "text/plain");
+        var health = await host.GetAsync("/health?verbose&exclude=disk", "text/plain");
+
+        Assert.Equal(200, live.StatusCode);
+        Assert.Equal("[+]self ok\nlive check passed\n", live.Body);
+        Assert.Equal(200, health.StatusCode);
+        Assert.Equal(
+            "[+]self ok\n[+]startup ok\n[+]availability ok\n[+]postgres ok\n[~]latency degraded: reason withheld\n[x]disk excluded\nhealth check passed, degraded\n",
+            health.Body);
+    }
+
+    [Fact]
+    public async Task Verbose_Text_AtFull_SaysWhenThereIsNoDescription_AndKeepsEachEntryOnOneLine()
+    {
+        await using var host = await TestHost.StartAsync(
+            b => b.Services.AddHealthKit()
+                .AddCheck("quiet", () => HealthCheckResult.Unhealthy(), [HealthKitTags.Ready])
+                .AddCheck("chatty", () => HealthCheckResult.Degraded("first line\r\nsecond line\nthird"), [HealthKitTags.Ready]),
+            environment: "Development");
+
+        var response = await host.GetAsync("/health/ready?verbose&format=text&exclude=not%0Athere");
+
+        var lines = response.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(6, lines.Length);
+        Assert.Matches(@"^\[-\]quiet failed: no description \(\d+ ms\)$", lines[2]);
+        Assert.Matches(@"^\[~\]chatty degraded: first line second line third \(\d+ ms\)$", lines[3]);
+        Assert.Equal("warning: cannot exclude 'not there': this endpoint runs no check of that name", lines[4]);
+        Assert.EndsWith("warning: cannot exclude 'not there': this endpoint runs no check of that name\nready check failed\n", response.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Exclude_ALifecycleCheck_KeepsIt_AndWarns()
+    {
+        await using var host = await Start();
+
+        var response = await host.GetAsync("/health/ready?verbose&exclude=availability,disk");
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal(["startup", "availability", "postgres"], response.EntryNames);
+        Assert.Equal(["disk"], response.Json.GetProperty("excluded").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(
+            ["cannot exclude 'availability': lifecycle checks always run"],
+            response.Json.GetProperty("warnings").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task Exclude_TrimsNames_AndSkipsEmptyOnes()
+    {
+        await using var host = await Start();
+
+        var response = await host.GetAsync("/health?exclude=%20disk%20,%20,,latency%20");
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal(["disk", "latency"], response.Json.GetProperty("excluded").EnumerateArray().Select(e => e.GetString()));
+        Assert.False(response.Json.TryGetProperty("warnings", out _));
+    }
+
+    [Fact]
+    public async Task Exclude_WithoutAValue_AsAnotherMiddlewareMayLeaveIt_ExcludesNothing()
+    {
+        await using var host = await TestHost.StartAsync(
+            b => b.Services.AddHealthKit()
+                .AddCheck("disk", () => HealthCheckResult.Unhealthy("/data: 10 MiB free"), [HealthKitTags.Ready]),
+            map: app =>
+            {
+                app.Use((context, next) =>
+                {
+                    // A query rebuilt in code can hold a key with no value at all, which a parsed query never does.
+                    context.Request.Query = new QueryCollection(new Dictionary<string, StringValues> { ["exclude"] = new(new string?[] { null, "disk" }) });
+                    return next(context);
+                });
+                app.MapHealthKit();
+            });
+
+        var response = await host.GetAsync("/health/ready");
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal(["disk"], response.Json.GetProperty("excluded").EnumerateArray().Select(e => e.GetString()));
+        Assert.False(response.Json.TryGetProperty("warnings", out _));
+    }
+
+    [Fact]
+    public async Task Accept_TextPlainWithSpacesAroundTheSlash_IsNoMediaType_GetsJson()
+    {
+        // HttpClient would rewrite the header as "text/plain"; a client writing its own request line does not.
+        await using var host = await TestHost.StartAsync(
+            b => b.Services.AddHealthKit(),
+            map: app =>
+            {
+                app.Use((context, next) =>
+                {
+                    context.Request.Headers.Accept = "text / plain";
+                    return next(context);
+                });
+                app.MapHealthKit();
+            });
+
+        var response = await host.GetAsync("/health/live");
+
+        Assert.Equal("application/json", response.ContentType);
+        Assert.Equal("Healthy", response.Status);
     }
 
     [Theory]
