@@ -184,6 +184,7 @@ public sealed partial class StatusPageTests
         Assert.DoesNotContain("class=\"check", response.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("postgres", response.Body, StringComparison.Ordinal);
         Assert.DoesNotContain(" checks", response.Body, StringComparison.Ordinal);
+        Assert.Contains("<main>\n</main>\n<footer>\n<p>Detail level: Status (the overall status only) \u00b7 <a class=\"json\"", response.Body, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -195,6 +196,8 @@ public sealed partial class StatusPageTests
 
         Assert.Equal(200, response.StatusCode);
         Assert.Contains("<h1 id=\"overall\">Degraded</h1>", response.Body, StringComparison.Ordinal);
+        Assert.Contains("<title>! Degraded \u00b7 health \u00b7 HealthKit</title>\n<link rel=\"icon\" href=\"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%23c27c00'/%3E%3C/svg%3E\">", response.Body, StringComparison.Ordinal);
+        Assert.Contains("<section class=\"overall s-degraded\" data-status=\"Degraded\" aria-labelledby=\"overall\">\n<span class=\"sym\" aria-hidden=\"true\">!</span>", response.Body, StringComparison.Ordinal);
         Assert.Equal(
             ["self:Healthy", "startup:Healthy", "availability:Healthy", "postgres:Healthy", "latency:Degraded"],
             CheckStatuses(response.Body));
@@ -203,6 +206,11 @@ public sealed partial class StatusPageTests
         Assert.DoesNotContain("roundTripMs", response.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("class=\"meta\"", response.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("class=\"tag\"", response.Body, StringComparison.Ordinal);
+        Assert.Contains(
+            "<h3>latency</h3>\n<span class=\"badge\"><span aria-hidden=\"true\">!</span><span class=\"status\">Degraded</span></span>\n</div>\n</li>\n</ul>\n</main>\n" +
+            "<footer>\n<p>Detail level: Components (names and statuses) \u00b7 <a class=\"json\"",
+            response.Body,
+            StringComparison.Ordinal);
     }
 
     [Fact]
