@@ -70,12 +70,14 @@ internal static class HtmlReportWriter
     /// No script, no external resource, no form, no framing. The favicon is a data URI, and the only style is
     /// <see cref="Style"/>, by hash.
     /// </summary>
+    // Stryker disable once String : static initialiser, runs once per test process; Page_SendsAStrictPolicyWhoseHashMatchesItsOnlyStyle_NosniffAndTheNoCacheHeaders fails when it changes
     internal static readonly string ContentSecurityPolicy =
         "default-src 'none'; style-src 'sha256-" + Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(Style))) + "'; " +
         "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
 
+    // Stryker disable once String : static initialiser, runs once per test process; Page_ForARichReport_IsExactlyTheExpectedDocument and Page_AtComponentsLevel_ShowsNamesAndStatuses_NotDescriptionsOrData fail when it changes
     private static readonly StatusLook[] Looks =
     [
         new("Unhealthy", "s-unhealthy", "\u2715", "%23b0102a"),
@@ -405,9 +407,11 @@ internal static class HtmlReportWriter
     {
         public static PageLinks For(HttpRequest request, bool paused)
         {
+            // Stryker disable once String : "" has no last segment either, so the target is "." all the same
             var path = request.Path.HasValue ? request.Path.Value! : "/";
-            var slash = path.LastIndexOf('/');
-            var file = slash >= 0 ? path[(slash + 1)..] : path;
+
+            // Without a '/', the last segment is the whole path: LastIndexOf gives -1, and the segment starts at 0.
+            var file = path[(path.LastIndexOf('/') + 1)..];
 
             // "./name" keeps a last segment such as "ready" relative, and "." keeps "/health/" where it is.
             var target = file.Length == 0 ? "." : "./" + Uri.EscapeDataString(file);
@@ -436,7 +440,8 @@ internal static class HtmlReportWriter
                 builder.Add(key, value);
             }
 
-            return builder.ToQueryString().Value ?? string.Empty;
+            // "?a=1&b=2", or "" when there is no parameter.
+            return builder.ToString();
         }
     }
 

@@ -1,9 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using HealthKit.Endpoints;
 using HealthKit.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Extensions.Time.Testing;
 
 namespace HealthKit.Tests.Endpoints;
@@ -180,6 +184,7 @@ public sealed partial class StatusPageTests
         Assert.DoesNotContain("class=\"check", response.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("postgres", response.Body, StringComparison.Ordinal);
         Assert.DoesNotContain(" checks", response.Body, StringComparison.Ordinal);
+        Assert.Contains("<main>\n</main>\n<footer>\n<p>Detail level: Status (the overall status only) \u00b7 <a class=\"json\"", response.Body, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -191,6 +196,8 @@ public sealed partial class StatusPageTests
 
         Assert.Equal(200, response.StatusCode);
         Assert.Contains("<h1 id=\"overall\">Degraded</h1>", response.Body, StringComparison.Ordinal);
+        Assert.Contains("<title>! Degraded \u00b7 health \u00b7 HealthKit</title>\n<link rel=\"icon\" href=\"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%23c27c00'/%3E%3C/svg%3E\">", response.Body, StringComparison.Ordinal);
+        Assert.Contains("<section class=\"overall s-degraded\" data-status=\"Degraded\" aria-labelledby=\"overall\">\n<span class=\"sym\" aria-hidden=\"true\">!</span>", response.Body, StringComparison.Ordinal);
         Assert.Equal(
             ["self:Healthy", "startup:Healthy", "availability:Healthy", "postgres:Healthy", "latency:Degraded"],
             CheckStatuses(response.Body));
@@ -199,6 +206,11 @@ public sealed partial class StatusPageTests
         Assert.DoesNotContain("roundTripMs", response.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("class=\"meta\"", response.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("class=\"tag\"", response.Body, StringComparison.Ordinal);
+        Assert.Contains(
+            "<h3>latency</h3>\n<span class=\"badge\"><span aria-hidden=\"true\">!</span><span class=\"status\">Degraded</span></span>\n</div>\n</li>\n</ul>\n</main>\n" +
+            "<footer>\n<p>Detail level: Components (names and statuses) \u00b7 <a class=\"json\"",
+            response.Body,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -300,6 +312,122 @@ public sealed partial class StatusPageTests
         Assert.DoesNotContain("reload", response.Body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Refresh_WithAnyValueButOff_KeepsReloading()
+    {
+        await using var host = await Start();
+
+        var response = await host.GetAsync("/health?refresh=on", Browser);
+
+        Assert.Equal("10", response.Headers["Refresh"]);
+        Assert.Contains(" \u00b7 reloads every 10 s (<a class=\"pause\" href=\"./health?refresh=off\">pause</a>)</p>", response.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("resume", response.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Refresh_Off_WhenThePageNeverReloads_OffersNothingToResume()
+    {
+        await using var host = await Start(new Dictionary<string, string?> { ["HealthKit:StatusPage:RefreshInterval"] = "00:00:00" });
+
+        var response = await host.GetAsync("/health?refresh=off", Browser);
+
+        Assert.False(response.Headers.ContainsKey("Refresh"));
+        Assert.DoesNotContain("reload", response.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("resume", response.Body, StringComparison.Ordinal);
+        Assert.Contains(" UTC</time></p>\n</div>", response.Body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("00:00:59", "59 s")]
+    [InlineData("00:01:00", "1 min")]
+    [InlineData("00:01:30", "90 s")]
+    [InlineData("00:02:00", "2 min")]
+    public async Task RefreshInterval_IsShownInSecondsUnlessItIsWholeMinutes(string value, string shown)
+    {
+        await using var host = await Start(new Dictionary<string, string?> { ["HealthKit:StatusPage:RefreshInterval"] = value });
+
+        var response = await host.GetAsync("/health", Browser);
+
+        Assert.Equal(((int)TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture).TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), response.Headers["Refresh"]);
+        Assert.Contains($" \u00b7 reloads every {shown} (<a class=\"pause\"", response.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Accept_InTwoHeaderLinesThatBothNameHtml_GetsThePage()
+    {
+        await using var host = await Start();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health");
+        request.Headers.TryAddWithoutValidation("Accept", ["text/html", "application/xhtml+xml, text/html;q=0.9"]);
+
+        using var response = await host.Client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith("<!DOCTYPE html>", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Page_WhenEveryCheckIsHealthy_SaysSo()
+    {
+        await using var host = await Start();
+
+        var response = await host.GetAsync("/health?exclude=latency", Browser);
+
+        Assert.Contains("<p class=\"sub\">4 checks, all healthy \u00b7 answered in ", response.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Page_WithWarningsButNoExclusion_ListsOnlyTheWarnings()
+    {
+        await using var host = await Start();
+
+        var response = await host.GetAsync("/health?exclude=nope", Browser);
+
+        Assert.Contains(
+            "<main>\n<section class=\"notes\" aria-label=\"Query notes\">\n<ul class=\"warnings\">\n<li>cannot exclude &#x27;nope&#x27;: this endpoint runs no check of that name</li>\n</ul>\n</section>\n<h2",
+            response.Body,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("Excluded", response.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Page_AtAPathEndingInASlash_LinksToItsOwnDirectory()
+    {
+        await using var host = await Start();
+
+        var response = await host.GetAsync("/health/?exclude=latency", Browser);
+
+        Assert.Equal("text/html", response.ContentType);
+        Assert.Contains("(<a class=\"pause\" href=\".?exclude=latency&amp;refresh=off\">pause</a>)", response.Body, StringComparison.Ordinal);
+        Assert.Contains("<a class=\"json\" href=\".?exclude=latency&amp;format=json\">View as JSON</a>", response.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PageLinks_ForARequestWithoutAPath_PointAtTheCurrentDirectory()
+    {
+        var context = new DefaultHttpContext();
+        context.Features.GetRequiredFeature<IHttpRequestFeature>().Path = null!;
+
+        var links = HtmlReportWriter.PageLinks.For(context.Request, paused: true);
+
+        Assert.Equal(new HtmlReportWriter.PageLinks(".?format=json", ".?refresh=off", "."), links);
+    }
+
+    [Fact]
+    public void PageLinks_KeepAQueryParameterWhoseValueIsNull_AsAnEmptyValue()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Path = "/health/ready";
+        context.Request.Query = new QueryCollection(new Dictionary<string, StringValues>
+        {
+            ["flag"] = new StringValues([null]),
+            ["refresh"] = "off",
+        });
+
+        var links = HtmlReportWriter.PageLinks.For(context.Request, paused: true);
+
+        Assert.Equal(new HtmlReportWriter.PageLinks("./ready?flag=&refresh=off&format=json", "./ready?flag=&refresh=off", "./ready?flag="), links);
+    }
+
     [Theory]
     [InlineData("HealthKit:StatusPage:RefreshInterval", "00:00:00.500", "HealthKit:StatusPage:RefreshInterval must be 00:00:00 (no automatic reload) or whole seconds from 00:00:01 to 01:00:00 (was 00:00:00.5000000)")]
     [InlineData("HealthKit:StatusPage:RefreshInterval", "00:00:01.500", "HealthKit:StatusPage:RefreshInterval must be")]
@@ -330,20 +458,171 @@ public sealed partial class StatusPageTests
     [Theory]
     [InlineData(0.0, "<0.1 ms")]
     [InlineData(3.25, "3.3 ms")]
+    [InlineData(0.04, "<0.1 ms")]
+    [InlineData(0.05, "0.1 ms")]
+    [InlineData(9.9, "9.9 ms")]
+    [InlineData(10, "10 ms")]
     [InlineData(250.4, "250 ms")]
+    [InlineData(999.4, "999 ms")]
+    [InlineData(1000, "1.00 s")]
     [InlineData(1500, "1.50 s")]
     public void Duration_IsShortAndReadable(double milliseconds, string expected) =>
-        Assert.Equal(expected, HealthKit.Endpoints.HtmlReportWriter.Duration(TimeSpan.FromMilliseconds(milliseconds)));
+        Assert.Equal(expected, HtmlReportWriter.Duration(TimeSpan.FromMilliseconds(milliseconds)));
 
     [Theory]
     [InlineData(-5, "just now")]
     [InlineData(0.5, "just now")]
+    [InlineData(1, "1 s ago")]
     [InlineData(59.9, "59 s ago")]
+    [InlineData(60, "1 min ago")]
     [InlineData(125, "2 min ago")]
+    [InlineData(3599, "59 min ago")]
+    [InlineData(3600, "1 h ago")]
     [InlineData(7300, "2 h ago")]
+    [InlineData(86399, "23 h ago")]
+    [InlineData(86400, "1 d ago")]
     [InlineData(200000, "2 d ago")]
     public void Age_IsShortAndReadable(double seconds, string expected) =>
-        Assert.Equal(expected, HealthKit.Endpoints.HtmlReportWriter.Age(TimeSpan.FromSeconds(seconds)));
+        Assert.Equal(expected, HtmlReportWriter.Age(TimeSpan.FromSeconds(seconds)));
+
+    [Fact]
+    public async Task Page_ForARichReport_IsExactlyTheExpectedDocument()
+    {
+        // The clock only moves when the test (or a check, while it runs alone) moves it, so every time, age and duration
+        // on the page is fixed. Each check is run once by itself through checks/{name}, then served from its cache.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 20, 0, 0, TimeSpan.Zero));
+        await using var host = await TestHost.StartAsync(
+            b =>
+            {
+                b.Services.AddSingleton<TimeProvider>(time);
+                RichChecks(b.Services.AddHealthKit(), time);
+            },
+            configuration: new Dictionary<string, string?>
+            {
+                ["HealthKit:IncludeExceptionDetails"] = "true",
+                ["HealthKit:Endpoints:Health:Deadline"] = "00:00:10",
+                ["HealthKit:Endpoints:Ready:Deadline"] = "00:00:10",
+                ["HealthKit:Checks:queue:Timeout"] = "00:00:05",
+                ["HealthKit:Defaults:CacheTtl"] = "1.00:00:00",
+                ["HealthKit:Defaults:FailureCacheTtl"] = "1.00:00:00",
+            },
+            environment: "Development");
+
+        await host.GetAsync("/health/checks/disk");
+        await host.GetAsync("/health/checks/legacy");
+        await host.GetAsync("/health/checks/archive");
+        time.SetUtcNow(new DateTimeOffset(2026, 11, 24, 22, 4, 0, TimeSpan.Zero));
+        await host.GetAsync("/health/checks/postgres");
+        time.SetUtcNow(new DateTimeOffset(2026, 11, 24, 22, 8, 10, TimeSpan.Zero));
+        await host.GetAsync("/health/checks/cache");
+        time.SetUtcNow(new DateTimeOffset(2026, 11, 24, 22, 8, 58, TimeSpan.Zero));
+        await host.GetAsync("/health/checks/queue");
+        time.SetUtcNow(new DateTimeOffset(2026, 11, 24, 22, 9, 0, TimeSpan.Zero));
+
+        // The readiness endpoint, at full detail in Development: the self check (live only) and its process figures
+        // are not on it.
+        var page = await host.GetAsync("/health/ready?exclude=legacy&exclude=startup&exclude=archive&exclude=nope", Browser);
+        var one = await host.GetAsync("/health/checks/postgres", Browser);
+
+        Assert.Equal(503, page.StatusCode);
+        Assert.Equal("text/html", page.ContentType);
+        Assert.Equal("no-referrer", page.Headers["Referrer-Policy"]);
+        Assert.Equal("10", page.Headers["Refresh"]);
+        AssertIsExpectedPage("StatusPage.expected.html", page.Body);
+
+        Assert.Equal(200, one.StatusCode);
+        Assert.Equal("no-referrer", one.Headers["Referrer-Policy"]);
+        AssertIsExpectedPage("StatusPage.one-check.expected.html", one.Body);
+    }
+
+    private static void RichChecks(IHealthChecksBuilder builder, FakeTimeProvider time) => builder
+        .AddCheck(
+            "postgres",
+            () =>
+            {
+                time.Advance(TimeSpan.FromMilliseconds(3.25));
+                return HealthCheckResult.Healthy("round trip 3 ms", new Dictionary<string, object>
+                {
+                    ["roundTripMs"] = 3.2,
+                    ["server"] = new Dictionary<string, object>
+                    {
+                        ["version"] = "16.2",
+                        ["pool"] = new Dictionary<string, object> { ["open"] = 3, ["idle"] = 1 },
+                    },
+                    ["replicas"] = new[] { "db-2", "db-3" },
+                });
+            },
+            [HealthKitTags.Ready, "database"])
+        .AddCheck(
+            "cache",
+            () =>
+            {
+                time.Advance(TimeSpan.FromMilliseconds(250));
+                return HealthCheckResult.Degraded("hit ratio 0.42, below 0.5", data: new Dictionary<string, object>
+                {
+                    ["hitRatio"] = 0.42,
+                    ["shards"] = new object[]
+                    {
+                        new Dictionary<string, object> { ["id"] = 1, ["state"] = "ok" },
+                        new Dictionary<string, object> { ["id"] = 2, ["state"] = "slow" },
+                    },
+                    ["mixed"] = new object[] { 1, new Dictionary<string, object> { ["nested"] = true } },
+                    ["lastEviction"] = null!,
+                    ["limits"] = new Dictionary<string, object>(),
+                    ["evicting"] = false,
+                });
+            },
+            [HealthKitTags.Ready])
+        .AddCheck(
+            "queue",
+            () =>
+            {
+                time.Advance(TimeSpan.FromMilliseconds(1500));
+                throw new InvalidOperationException("the broker refused the connection");
+            },
+            [HealthKitTags.Ready])
+        .AddCheck("disk", () => HealthCheckResult.Healthy(), [HealthKitTags.Ready])
+        .AddCheck("legacy", () => HealthCheckResult.Healthy(), [HealthKitTags.Ready])
+        .AddCheck("archive", () => HealthCheckResult.Healthy(), [HealthKitTags.Ready]);
+
+    /// <summary>
+    /// Compares a whole page with a committed file. On a difference the message names the first line and column that
+    /// differ and shows both from there, and the page is written next to the expected file to diff against it.
+    /// </summary>
+    private static void AssertIsExpectedPage(string fileName, string actual)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Endpoints", fileName);
+        var expected = File.ReadAllText(path).ReplaceLineEndings("\n");
+        if (string.Equals(expected, actual, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var expectedLines = expected.Split('\n');
+        var actualLines = actual.Split('\n');
+        var line = 0;
+        while (line < expectedLines.Length && line < actualLines.Length && string.Equals(expectedLines[line], actualLines[line], StringComparison.Ordinal))
+        {
+            line++;
+        }
+
+        var expectedLine = line < expectedLines.Length ? expectedLines[line] : string.Empty;
+        var actualLine = line < actualLines.Length ? actualLines[line] : string.Empty;
+        var column = 0;
+        while (column < expectedLine.Length && column < actualLine.Length && expectedLine[column] == actualLine[column])
+        {
+            column++;
+        }
+
+        var from = Math.Max(0, column - 40);
+        var actualPath = path.Replace(".expected.html", ".actual.html", StringComparison.Ordinal);
+        File.WriteAllText(actualPath, actual);
+        Assert.Fail(
+            $"The page differs from {fileName} at line {line + 1}, column {column + 1}:\n" +
+            $"expected: {(line < expectedLines.Length ? expectedLine[from..Math.Min(expectedLine.Length, column + 80)] : "(end of file)")}\n" +
+            $"actual:   {(line < actualLines.Length ? actualLine[from..Math.Min(actualLine.Length, column + 80)] : "(end of page)")}\n" +
+            $"The whole page is in {actualPath}.");
+    }
 
     /// <summary>"name:Status" for each check on the page, read from its heading and its status word.</summary>
     private static string[] CheckStatuses(string body) =>
