@@ -27,7 +27,11 @@ internal sealed record EffectivePolicy(
     /// <summary>Whether the check's Unhealthy counts as Unhealthy in an aggregate; otherwise it counts as Degraded.</summary>
     public bool Critical { get; init; } = true;
 
-    public bool Damped => UnhealthyAfterFailures > 1 || UnhealthyAfterDuration > TimeSpan.Zero;
+    public bool Damped => UnhealthyAfterFailures > 1 || DampedByDuration;
+
+    /// <summary>A positive <see cref="UnhealthyAfterDuration"/> is set.</summary>
+    // Stryker disable once Equality : HealthKitOptionsValidator rejects a zero UnhealthyAfterDuration, so > and >= agree
+    private bool DampedByDuration => UnhealthyAfterDuration > TimeSpan.Zero;
 
     /// <summary>A run that takes this long or longer is logged as slow.</summary>
     public TimeSpan SlowThreshold { get; init; }

@@ -14,6 +14,7 @@ internal sealed class Evaluation
         for (var i = 0; i < outcomes.Length; i++)
         {
             var counted = Counted(outcomes[i].Status, slots[i].Policy);
+            // Stryker disable once Equality : when counted equals status the assignment changes nothing
             if (counted < status)
             {
                 status = counted;

@@ -419,15 +419,17 @@ internal sealed class HealthEngine : IDisposable
             own = null;
         }
 
-        var timeout = fixedPolicy is not null ? FixedPolicyCheck.Timeout
-            : own?.Timeout
-            ?? (registration.Timeout > TimeSpan.Zero && registration.Timeout != System.Threading.Timeout.InfiniteTimeSpan ? (TimeSpan?)registration.Timeout : null)
-            ?? defaults.Timeout!.Value;
+        // A registration's timeout is its own (positive) or, when it has none, InfiniteTimeSpan, which is negative.
+        // Stryker disable once Equality : HealthCheckRegistration rejects a zero timeout, so > and >= agree
+        TimeSpan? registered = registration.Timeout > TimeSpan.Zero ? registration.Timeout : null;
+        var timeout = fixedPolicy is not null ? FixedPolicyCheck.Timeout : own?.Timeout ?? registered ?? defaults.Timeout!.Value;
 
         // A check can never outlast the shortest deadline of an endpoint that runs it.
         foreach (var endpoint in endpoints.All)
         {
-            if (endpoint.Enabled && endpoint.Deadline < timeout
+            // Stryker disable once Equality : at an equal deadline the assignment below changes nothing
+            var shorter = endpoint.Deadline < timeout;
+            if (shorter && endpoint.Enabled
                 && (string.IsNullOrEmpty(endpoint.Tag) || registration.Tags.Contains(endpoint.Tag) || fixedPolicy?.AlwaysOnEndpoints.Contains(endpoint.Key, StringComparer.Ordinal) == true))
             {
                 timeout = endpoint.Deadline;
