@@ -15,6 +15,7 @@ internal sealed class BackgroundCheckRunner : BackgroundService
     private const double Jitter = 0.1;
 
     /// <summary>The longest wait a timer takes (about 49.7 days), less a margin.</summary>
+    // Stryker disable once Arithmetic : static initialiser, runs once per test process; NextDelay_BeyondWhatATimerCanWait_IsHeldAtMaxWait fails when it changes
     internal static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(uint.MaxValue - 2.0);
 
     private readonly HealthEngine _engine;
@@ -45,6 +46,7 @@ internal sealed class BackgroundCheckRunner : BackgroundService
         }
         finally
         {
+            // Stryker disable once Assignment : once the host has stopped, StartLoops returns at once and no loop waits on the signal
             _engine.PoliciesChanged -= OnPoliciesChanged;
         }
 
@@ -182,6 +184,7 @@ internal sealed class BackgroundCheckRunner : BackgroundService
             }
 
             var remaining = delay - time.GetElapsedTime(waitStarted);
+            // Stryker disable once Equality : exactly zero needs the clock on the random delay to the tick; the 0 ms wait then rereads a clock that has moved on
             if (remaining <= TimeSpan.Zero)
             {
                 return true;
@@ -230,6 +233,7 @@ internal sealed class BackgroundCheckRunner : BackgroundService
         var factor = 1 + (((Random.Shared.NextDouble() * 2) - 1) * Jitter);
 #pragma warning restore CA5394
         var milliseconds = period.TotalMilliseconds * factor;
+        // Stryker disable once Equality : at either bound both branches give the same TimeSpan
         return milliseconds >= MaxWait.TotalMilliseconds ? MaxWait
             : milliseconds < 1 ? TimeSpan.FromMilliseconds(1)
             : TimeSpan.FromMilliseconds(milliseconds);

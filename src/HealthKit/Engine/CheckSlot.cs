@@ -197,10 +197,9 @@ internal sealed class CheckSlot
 
             expired.Ended = true;
             _current = null;
-            if (!expired.CheckReturned)
-            {
-                _abandoned = expired;
-            }
+
+            // The check has not returned: it would have ended the run under this lock.
+            _abandoned = expired;
 
             var now = _engine.TimeProvider.GetTimestamp();
             raw = TimedOutResult(TimedOutDescription, _engine.TimeProvider.GetElapsedTime(expired.Started, now), now);
@@ -215,6 +214,7 @@ internal sealed class CheckSlot
 
         // Cancelling runs the check's callbacks inline, and a driver's cancellation can block for seconds (Npgsql sends
         // a cancel request to the very server that stopped answering): never on the thread of a waiting request or timer.
+        // Stryker disable once Boolean : which thread-pool queue takes the cancellation is not observable
         ThreadPool.UnsafeQueueUserWorkItem(static run => run.Cancel(), expired, preferLocal: false);
         return published.Outcome;
     }
@@ -227,7 +227,6 @@ internal sealed class CheckSlot
         var ends = false;
         lock (_gate)
         {
-            run.CheckReturned = true;
             run.DisposeTimer();
             if (ReferenceEquals(_abandoned, run))
             {
@@ -381,8 +380,6 @@ internal sealed class CheckSlot
 
         /// <summary>An outcome has been published for this run (the check returned, or it timed out).</summary>
         public bool Ended { get; set; }
-
-        public bool CheckReturned { get; set; }
 
         /// <summary>The run's span, when something listens to HealthKit's activity source.</summary>
         public Activity? Activity { get; set; }

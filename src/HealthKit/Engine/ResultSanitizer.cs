@@ -135,6 +135,7 @@ internal static class ResultSanitizer
             case float number:
                 return float.IsFinite(number) ? (double)number : number.ToString(CultureInfo.InvariantCulture);
             case TimeSpan span:
+                // Stryker disable once String : TimeSpan formats an empty format string as "c"
                 return span.ToString("c", CultureInfo.InvariantCulture);
             case DateTimeOffset moment:
                 return moment.ToString("O", CultureInfo.InvariantCulture);
