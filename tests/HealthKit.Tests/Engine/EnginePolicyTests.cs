@@ -14,17 +14,7 @@ namespace HealthKit.Tests.Engine;
 public sealed class EnginePolicyTests
 {
     private static Task<TestHost> Start(FakeTimeProvider time, Action<IHealthChecksBuilder> checks, Action<HealthKitOptions>? options = null, TestLogSink? logs = null) =>
-        TestHost.StartAsync(
-            b =>
-            {
-                b.Services.AddSingleton<TimeProvider>(time);
-                checks(b.Services.AddHealthKit(options ?? (_ => { })));
-            },
-            environment: "Development",
-            logs: logs);
-
-    private static string? Description(TestHost.Response response, string check) =>
-        response.Entry(check).GetProperty("description").GetString();
+        TestHost.StartWithChecksAsync(time, checks, options, logs, environment: "Development");
 
     [Fact]
     public async Task Timeout_TheDefaultAppliesToUserChecks_LifecycleChecksKeepTheirFixedOne()
@@ -34,7 +24,7 @@ public sealed class EnginePolicyTests
         var response = await host.GetAsync("/health");
 
         Assert.Equal(200, response.StatusCode);
-        Assert.Equal("timeout 300 ms", Description(response, "db"));
+        Assert.Equal("timeout 300 ms", response.Description("db"));
 
         // A lifecycle check answers from memory: its timeout is 700 ms whatever the defaults say, and it is slow at half that.
         var self = host.Services.GetRequiredService<HealthEngine>().Find("self")!.Policy;
@@ -55,9 +45,9 @@ public sealed class EnginePolicyTests
 
         var response = await host.GetAsync("/health");
 
-        Assert.Equal("timeout 250 ms", Description(response, "registered"));
-        Assert.Equal("timeout 400 ms", Description(response, "overridden"));
-        Assert.Equal("timeout 600 ms", Description(response, "plain"));
+        Assert.Equal("timeout 250 ms", response.Description("registered"));
+        Assert.Equal("timeout 400 ms", response.Description("overridden"));
+        Assert.Equal("timeout 600 ms", response.Description("plain"));
     }
 
     [Fact]
@@ -76,7 +66,7 @@ public sealed class EnginePolicyTests
             c => c.AddCheck("db", new TimeoutEcho(), tags: [HealthKitTags.Ready]),
             o => o.Endpoints.Health.Deadline = TimeSpan.FromMilliseconds(300));
 
-        Assert.Equal("timeout 300 ms", Description(await host.GetAsync("/health"), "db"));
+        Assert.Equal("timeout 300 ms", (await host.GetAsync("/health")).Description("db"));
     }
 
     [Fact]
@@ -107,7 +97,7 @@ public sealed class EnginePolicyTests
 
         Assert.Equal(503, response.StatusCode);
         Assert.Equal("Unhealthy", response.Entry("db").GetProperty("status").GetString());
-        Assert.Equal("down", Description(response, "db"));
+        Assert.Equal("down", response.Description("db"));
         Assert.False(response.Entry("db").TryGetProperty("data", out var data) && data.TryGetProperty("consecutiveFailures", out _));
     }
 
@@ -127,15 +117,15 @@ public sealed class EnginePolicyTests
             });
 
         var first = await host.GetAsync("/health");
-        Assert.Equal("failing (1): down", Description(first, "db"));
-        Assert.Equal("failing (1): down", Description(first, "cache"));
+        Assert.Equal("failing (1): down", first.Description("db"));
+        Assert.Equal("failing (1): down", first.Description("cache"));
 
         time.Advance(TimeSpan.FromSeconds(20));
         var second = await host.GetAsync("/health");
         Assert.Equal("Unhealthy", second.Entry("db").GetProperty("status").GetString());
-        Assert.Equal("down", Description(second, "db"));
+        Assert.Equal("down", second.Description("db"));
         Assert.Equal("Degraded", second.Entry("cache").GetProperty("status").GetString());
-        Assert.Equal("failing (2): down", Description(second, "cache"));
+        Assert.Equal("failing (2): down", second.Description("cache"));
     }
 
     [Fact]
@@ -158,7 +148,7 @@ public sealed class EnginePolicyTests
         var response = await host.GetAsync("/health");
 
         Assert.Equal(200, response.StatusCode);
-        Assert.Equal("counted", Description(response, "db"));
+        Assert.Equal("counted", response.Description("db"));
         Assert.Equal(1, check.Runs);
     }
 

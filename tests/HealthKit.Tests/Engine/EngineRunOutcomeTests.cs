@@ -14,17 +14,7 @@ public sealed class EngineRunOutcomeTests
     private const string TimedOutEventName = "HealthKitCheckTimedOut";
 
     private static Task<TestHost> Start(FakeTimeProvider time, Action<IHealthChecksBuilder> checks, Action<HealthKitOptions>? options = null, TestLogSink? logs = null) =>
-        TestHost.StartAsync(
-            b =>
-            {
-                b.Services.AddSingleton<TimeProvider>(time);
-                checks(b.Services.AddHealthKit(options ?? (_ => { })));
-            },
-            environment: "Development",
-            logs: logs);
-
-    private static string? Description(TestHost.Response response, string check) =>
-        response.Entry(check).GetProperty("description").GetString();
+        TestHost.StartWithChecksAsync(time, checks, options, logs, environment: "Development");
 
     [Fact]
     public async Task FactoryReturningNull_IsTheFailureStatus_NamingTheCheck()
@@ -38,7 +28,7 @@ public sealed class EngineRunOutcomeTests
 
         Assert.Equal(200, response.StatusCode);
         Assert.Equal("Degraded", response.Entry("db").GetProperty("status").GetString());
-        Assert.Equal("check threw InvalidOperationException", Description(response, "db"));
+        Assert.Equal("check threw InvalidOperationException", response.Description("db"));
         Assert.Equal("The factory of health check 'db' returned null.", response.Entry("db").GetProperty("exception").GetString());
     }
 
@@ -50,7 +40,7 @@ public sealed class EngineRunOutcomeTests
         var response = await host.GetAsync("/health");
 
         Assert.Equal(503, response.StatusCode);
-        Assert.Equal("check threw InvalidOperationException", Description(response, "db"));
+        Assert.Equal("check threw InvalidOperationException", response.Description("db"));
         Assert.Equal("Health check 'db' returned a null task.", response.Entry("db").GetProperty("exception").GetString());
     }
 
@@ -64,7 +54,7 @@ public sealed class EngineRunOutcomeTests
         var response = await host.GetAsync("/health");
 
         Assert.Equal(503, response.StatusCode);
-        Assert.Equal("check returned an invalid status", Description(response, "db"));
+        Assert.Equal("check returned an invalid status", response.Description("db"));
         var run = Assert.Single(meter.Recorded.Where("healthkit.check.runs", ("healthkit.check.name", "db")));
         Assert.Equal("unhealthy", run.Tags["healthkit.check.outcome"]);
         Assert.Empty(logs.ForEvent(TimedOutEvent, TimedOutEventName));
@@ -83,7 +73,7 @@ public sealed class EngineRunOutcomeTests
         var response = await host.GetAsync("/health");
 
         Assert.Equal(503, response.StatusCode);
-        Assert.Equal("check returned data that could not be read (InvalidOperationException)", Description(response, "db"));
+        Assert.Equal("check returned data that could not be read (InvalidOperationException)", response.Description("db"));
         var run = Assert.Single(meter.Recorded.Where("healthkit.check.runs", ("healthkit.check.name", "db")));
         Assert.Equal("threw", run.Tags["healthkit.check.outcome"]);
         Assert.Empty(logs.ForEvent(TimedOutEvent, TimedOutEventName));
@@ -105,13 +95,13 @@ public sealed class EngineRunOutcomeTests
         var pending = host.GetAsync("/health");
         await Eventually.True(() => time.TimersCreatedWith(TimeSpan.FromMilliseconds(700)) == 1);
         time.Advance(TimeSpan.FromMilliseconds(700));
-        Assert.Equal("failing (1 of 3): timed out", Description(await pending, "db"));
+        Assert.Equal("failing (1 of 3): timed out", (await pending).Description("db"));
 
         // The check has returned once the slot no longer holds it as abandoned; its result is then dropped.
         await Eventually.True(() => slot.RunState == (false, false));
         var cached = await host.GetAsync("/health");
 
-        Assert.Equal("failing (1 of 3): timed out", Description(cached, "db"));
+        Assert.Equal("failing (1 of 3): timed out", cached.Description("db"));
         Assert.Equal(1, cached.Entry("db").GetProperty("data").GetProperty("consecutiveFailures").GetInt32());
     }
 

@@ -23,6 +23,24 @@ internal sealed class TestHost : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
+    /// <summary>
+    /// A host on <paramref name="time"/>'s clock, with the checks <paramref name="checks"/> adds to <c>AddHealthKit()</c>.
+    /// </summary>
+    public static Task<TestHost> StartWithChecksAsync(
+        TimeProvider time,
+        Action<IHealthChecksBuilder> checks,
+        Action<HealthKitOptions>? options = null,
+        TestLogSink? logs = null,
+        string environment = "Production") =>
+        StartAsync(
+            b =>
+            {
+                b.Services.AddSingleton(time);
+                checks(b.Services.AddHealthKit(options ?? (_ => { })));
+            },
+            environment: environment,
+            logs: logs);
+
     public static async Task<TestHost> StartAsync(
         Action<WebApplicationBuilder> configure,
         Action<WebApplication>? map = null,
@@ -112,6 +130,8 @@ internal sealed class TestHost : IAsyncDisposable
         public string Status => Json.GetProperty("status").GetString()!;
 
         public JsonElement Entry(string name) => Json.GetProperty("entries").GetProperty(name);
+
+        public string? Description(string name) => Entry(name).GetProperty("description").GetString();
 
         public string[] EntryNames => [.. Json.GetProperty("entries").EnumerateObject().Select(p => p.Name)];
     }

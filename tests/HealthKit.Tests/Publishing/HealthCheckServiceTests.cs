@@ -11,11 +11,7 @@ public sealed class HealthCheckServiceTests
     private const string Secret = "Sup3rS3cret-9c1d";
 
     private static Task<TestHost> Start(FakeTimeProvider time, Action<IHealthChecksBuilder> checks, Action<HealthKitOptions>? options = null) =>
-        TestHost.StartAsync(b =>
-        {
-            b.Services.AddSingleton<TimeProvider>(time);
-            checks(b.Services.AddHealthKit(options ?? (_ => { })));
-        });
+        TestHost.StartWithChecksAsync(time, checks, options);
 
     [Fact]
     public async Task CheckHealthAsync_InterleavedWithEndpoints_RunsCheckOncePerTtl()

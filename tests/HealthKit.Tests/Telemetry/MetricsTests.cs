@@ -15,13 +15,7 @@ public sealed class MetricsTests
     private const string Endpoint = "healthkit.endpoint.name";
 
     private static Task<TestHost> Start(FakeTimeProvider time, Action<IHealthChecksBuilder> checks, Action<HealthKitOptions>? options = null, TestLogSink? logs = null) =>
-        TestHost.StartAsync(
-            b =>
-            {
-                b.Services.AddSingleton<TimeProvider>(time);
-                checks(b.Services.AddHealthKit(options ?? (_ => { })));
-            },
-            logs: logs);
+        TestHost.StartWithChecksAsync(time, checks, options, logs);
 
     [Fact]
     public async Task CheckStatus_StatusChanges_OneForTheCurrentStatus_ZeroForEarlierOnes()
