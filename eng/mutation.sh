@@ -5,7 +5,7 @@
 #
 # Runs Stryker over one library with its test project (config: eng/mutation/<library>.json), then prints the
 # mutation score per folder of the library. Examples:
-#   eng/mutation.sh HealthKit                                  # the whole core library (slow: most of an hour on 2 cores)
+#   eng/mutation.sh HealthKit                                  # the whole core library (slow: hours on 2 cores)
 #   eng/mutation.sh HealthKit -m '**/Engine/*.cs'              # one folder
 #   eng/mutation.sh HealthKit.Npgsql
 # The HTML report is written under artifacts/mutation/<library>/reports/.
@@ -27,9 +27,15 @@ output="$root/artifacts/mutation/$library"
 export HEALTHKIT_MODEL_STEPS=${HEALTHKIT_MODEL_STEPS:-2000}
 # Tests that start the sample or the probe as their own process skip themselves (with a reason) when this is set.
 export HEALTHKIT_MUTATION_RUN=1
+# Stryker's own default is half the cores; each mutant's test run is mostly waiting, so use them all unless told.
+concurrency=()
+case " $* " in
+  *" -c "*|*" --concurrency "*|*" --concurrency="*) ;;
+  *) concurrency=(--concurrency "$(nproc)") ;;
+esac
 rm -rf "$output"
 dotnet tool restore >/dev/null
-(cd "src/$library" && dotnet stryker --config-file "$config" --output "$output" "$@")
+(cd "src/$library" && dotnet stryker --config-file "$config" --output "$output" "${concurrency[@]}" "$@")
 
 report="$output/reports/mutation-report.json"
 if [ ! -f "$report" ]; then
