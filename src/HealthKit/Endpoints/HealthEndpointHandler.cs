@@ -92,6 +92,7 @@ internal sealed class HealthEndpointHandler
             }
 
             var level = await GetDetailLevelAsync(context).ConfigureAwait(false);
+            // Stryker disable once Equality : at Components the assignment below changes nothing
             if (request.Verbose && level < HealthDetailLevel.Components)
             {
                 // ?verbose names the checks and their statuses (as /health does by default), never their details.
@@ -200,7 +201,7 @@ internal sealed class HealthEndpointHandler
         var named = false;
         foreach (var value in accept)
         {
-            // Stryker disable once Logical : named only spares the parse (see above), and a request's header values are never null
+            // Stryker disable once Logical,String : named only spares the parse (see above), and a request's header values are never null
             named |= value is not null && value.Contains("text/html", StringComparison.OrdinalIgnoreCase);
         }
 

@@ -296,6 +296,7 @@ internal static class HtmlReportWriter
                     html.Append("</p>\n");
                 }
 
+                // Stryker disable once Logical : the full entry always has a data object, so "found or an object" is "found"
                 if (root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object && data.EnumerateObject().Any())
                 {
                     WriteValue(html, data);

@@ -30,6 +30,7 @@ internal static class JsonReportWriter
     private static readonly JsonEncodedText DurationProperty = JsonEncodedText.Encode("duration");
     // Stryker disable once String : static initialiser, runs once per test process; EndpointTests.DetailLevel_Full_HasDescriptionDataDurationTagsAndProducedAt fails when it changes
     private static readonly JsonEncodedText ProducedAtProperty = JsonEncodedText.Encode("producedAt");
+    // Stryker disable once String : static initialiser, runs once per test process; EndpointTests.DetailLevel_Full_HasDescriptionDataDurationTagsAndProducedAt fails when it changes
     private static readonly JsonEncodedText TagsProperty = JsonEncodedText.Encode("tags");
     // Stryker disable once String : static initialiser, runs once per test process; EndpointTests.DetailLevel_Full_HasDescriptionDataDurationTagsAndProducedAt fails when it changes
     private static readonly JsonEncodedText DataProperty = JsonEncodedText.Encode("data");

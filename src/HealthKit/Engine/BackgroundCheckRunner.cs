@@ -230,6 +230,7 @@ internal sealed class BackgroundCheckRunner : BackgroundService
     internal static TimeSpan NextDelay(TimeSpan period)
     {
 #pragma warning disable CA5394 // Jitter needs no cryptographic randomness.
+        // Stryker disable once Arithmetic : 1 - x and 1 + x have the same distribution for x uniform around zero
         var factor = 1 + (((Random.Shared.NextDouble() * 2) - 1) * Jitter);
 #pragma warning restore CA5394
         var milliseconds = period.TotalMilliseconds * factor;

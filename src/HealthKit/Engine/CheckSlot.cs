@@ -399,6 +399,7 @@ internal sealed class CheckSlot
             {
                 if (!Ended)
                 {
+                    // Stryker disable once Equality : at zero both branches give TimeSpan.Zero
                     _timer = engine.TimeProvider.CreateTimer(
                         static state => ((Run)state!).OnTimer(),
                         this,

@@ -155,6 +155,7 @@ internal sealed class HealthEngine : IDisposable
             }
         }
 
+        // Stryker disable once Equality : woken with no policy changed, each background loop keeps its period and due time
         if (changed.Count > 0)
         {
             PoliciesChanged?.Invoke();

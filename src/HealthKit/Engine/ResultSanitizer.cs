@@ -71,6 +71,7 @@ internal static class ResultSanitizer
             return [];
         }
 
+        // Stryker disable once Linq : the initial capacity only; the loop below stops at MaxItems
         var result = new List<KeyValuePair<string, object?>>(Math.Min(data.Count, MaxItems));
         foreach (var (key, value) in data)
         {

@@ -34,15 +34,16 @@ public sealed class OperatorToolTests
     {
         await using var host = await Start("Development");
 
-        var response = await host.GetAsync("/health?exclude=disk&exclude=latency,nope&exclude=DISK");
+        var response = await host.GetAsync("/health?exclude=disk&exclude=latency,nope&exclude=DISK&exclude=mq");
 
         Assert.Equal(200, response.StatusCode);
         Assert.DoesNotContain("disk", response.EntryNames);
         Assert.DoesNotContain("latency", response.EntryNames);
         Assert.Contains("postgres", response.EntryNames);
         Assert.Equal(["disk", "latency"], response.Json.GetProperty("excluded").EnumerateArray().Select(e => e.GetString()));
+        // Unknown names are warned about in ordinal order, not in the order the query gave them.
         Assert.Equal(
-            ["cannot exclude 'nope': this endpoint runs no check of that name"],
+            ["cannot exclude 'mq': this endpoint runs no check of that name", "cannot exclude 'nope': this endpoint runs no check of that name"],
             response.Json.GetProperty("warnings").EnumerateArray().Select(e => e.GetString()));
     }
 
@@ -219,6 +220,17 @@ public sealed class OperatorToolTests
         await using var host = await Start();
 
         Assert.Equal("application/json", (await host.GetAsync("/health/live", accept)).ContentType);
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("text/plain, text/plain")]
+    [InlineData("text/plain;q=0.5, text/plain;q=0.9")]
+    public async Task Text_WhenTextPlainIsNamedAndJsonIsNot_HoweverOftenItIsNamed(string accept)
+    {
+        await using var host = await Start();
+
+        Assert.Equal("text/plain", (await host.GetAsync("/health/live", accept)).ContentType);
     }
 
     [Fact]

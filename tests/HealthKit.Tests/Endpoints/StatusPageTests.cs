@@ -188,6 +188,21 @@ public sealed partial class StatusPageTests
     }
 
     [Fact]
+    public async Task Page_WithKnownExclusionsOnly_ListsThem_AndHasNoWarningsList()
+    {
+        await using var host = await Start();
+
+        var response = await host.GetAsync("/health?exclude=latency", Browser);
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Contains(
+            "<section class=\"notes\" aria-label=\"Query notes\">\n<p class=\"excluded\">Excluded: latency</p>\n</section>\n",
+            response.Body,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("class=\"warnings\"", response.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Page_AtComponentsLevel_ShowsNamesAndStatuses_NotDescriptionsOrData()
     {
         await using var host = await Start();

@@ -70,6 +70,26 @@ public sealed class EnginePolicyTests
     }
 
     [Fact]
+    public async Task Timeout_IsCappedOnlyByTheDeadlinesOfEndpointsThatRunTheCheck()
+    {
+        // Liveness answers within 200 ms, but it runs only the checks tagged live: a readiness check keeps its 600 ms.
+        await using var host = await Start(
+            new FakeTimeProvider(),
+            c => c.AddCheck("db", new TimeoutEcho(), tags: [HealthKitTags.Ready])
+                .AddCheck("heartbeat", new TimeoutEcho(), tags: [HealthKitTags.Live]),
+            o =>
+            {
+                o.Defaults.Timeout = TimeSpan.FromMilliseconds(600);
+                o.Endpoints.Live.Deadline = TimeSpan.FromMilliseconds(200);
+            });
+
+        var response = await host.GetAsync("/health");
+
+        Assert.Equal("timeout 600 ms", response.Description("db"));
+        Assert.Equal("timeout 200 ms", response.Description("heartbeat"));
+    }
+
+    [Fact]
     public async Task SlowThreshold_TheDefaultAppliesToUserChecks()
     {
         var time = new FakeTimeProvider();

@@ -319,6 +319,32 @@ public sealed class LifecycleTests
         await Task.CompletedTask;
     }
 
+    [Fact]
+    public async Task LifecycleChecks_StayOnTheirEndpoints_WhenTheEndpointsRunOtherTags()
+    {
+        // Readiness and startup moved to tags of the application's own: the startup check still gates both, and the
+        // availability check (the drain) still gates readiness; a check with the old ready tag no longer runs there.
+        await using var host = await TestHost.StartWithChecksAsync(
+            new FakeTimeProvider(),
+            c => c.AddCheck("db", () => HealthCheckResult.Healthy(), ["critical"])
+                .AddCheck("cache", () => HealthCheckResult.Healthy(), [HealthKitTags.Ready]),
+            o =>
+            {
+                o.Endpoints.Ready.Tag = "critical";
+                o.Endpoints.Ready.DetailLevel = HealthDetailLevel.Components;
+                o.Endpoints.Startup.Tag = "boot";
+                o.Endpoints.Startup.DetailLevel = HealthDetailLevel.Components;
+            });
+
+        var ready = await host.GetAsync("/health/ready");
+        var startup = await host.GetAsync("/health/startup");
+
+        Assert.Equal(200, ready.StatusCode);
+        Assert.Equal(["availability", "db", "startup"], ready.EntryNames.Order(StringComparer.Ordinal));
+        Assert.Equal(200, startup.StatusCode);
+        Assert.Equal(["startup"], startup.EntryNames);
+    }
+
     /// <summary>The system clock, but every timer it creates never fires.</summary>
     private sealed class TimersNeverFire : TimeProvider
     {

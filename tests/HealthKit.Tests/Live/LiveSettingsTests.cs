@@ -16,6 +16,8 @@ public sealed class LiveSettingsTests
 {
     private const int Rejected = 70;
     private const string RejectedName = "HealthKitSettingsRejected";
+    private const int Reloaded = 71;
+    private const string ReloadedName = "HealthKitSettingsReloaded";
 
     private static Task<TestHost> Start(
         Action<IHealthChecksBuilder> checks,
@@ -150,6 +152,29 @@ public sealed class LiveSettingsTests
         Assert.Equal(LogLevel.Error, rejected.Level);
         Assert.Contains("HealthKit:Checks:search:Timeout", rejected.Message, StringComparison.Ordinal);
         Assert.False(host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task Reload_LogsOnlyTheChecksWhosePolicyChanged_AndAnEditThatChangesNoneAtDebug()
+    {
+        var logs = new TestLogSink();
+        await using var host = await Start(
+            c => c.AddCheck("search", Failing(), tags: [HealthKitTags.Ready])
+                .AddCheck("cache", Failing(), tags: [HealthKitTags.Ready]),
+            logs: logs);
+
+        Edit(host, ("HealthKit:Checks:search:Timeout", "00:00:00.400"));
+        var changed = Assert.Single(logs.ForEvent(Reloaded, ReloadedName));
+        Assert.Equal(LogLevel.Information, changed.Level);
+        Assert.EndsWith("checks whose policy changed: search", changed.Message, StringComparison.Ordinal);
+
+        // A reload with nothing changed (file watchers report one save several times): no check, neither the others nor
+        // the lifecycle checks (whose policy is fixed), is said to have changed.
+        Edit(host);
+        var unchanged = logs.ForEvent(Reloaded, ReloadedName).Last();
+        Assert.Equal(LogLevel.Debug, unchanged.Level);
+        Assert.EndsWith("checks whose policy changed: none", unchanged.Message, StringComparison.Ordinal);
+        Assert.Equal(2, logs.ForEvent(Reloaded, ReloadedName).Count());
     }
 
     [Fact]

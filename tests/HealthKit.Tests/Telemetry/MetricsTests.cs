@@ -18,6 +18,30 @@ public sealed class MetricsTests
         TestHost.StartWithChecksAsync(time, checks, options, logs);
 
     [Fact]
+    public async Task Meter_ComesFromTheAppsMeterFactory_VersionedAsTheLibrary()
+    {
+        await using var host = await Start(new FakeTimeProvider(), c => c.AddCheck("db", () => HealthCheckResult.Healthy()));
+        var factory = host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var versions = new List<string?>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, _) =>
+        {
+            if (instrument.Meter.Name == HealthKitTelemetry.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
+            {
+                lock (versions)
+                {
+                    versions.Add(instrument.Meter.Version);
+                }
+            }
+        };
+        listener.Start();
+
+        Assert.NotEmpty(versions);
+        var expected = typeof(HealthKitOptions).Assembly.GetName().Version!.ToString();
+        Assert.All(versions, version => Assert.Equal(expected, version));
+    }
+
+    [Fact]
     public async Task CheckStatus_StatusChanges_OneForTheCurrentStatus_ZeroForEarlierOnes()
     {
         var time = new FakeTimeProvider();
