@@ -87,6 +87,11 @@ public sealed class EnginePolicyTests
 
         Assert.Equal("timeout 600 ms", response.Description("db"));
         Assert.Equal("timeout 200 ms", response.Description("heartbeat"));
+
+        // The same for the lifecycle checks: self is on liveness, startup (always on startup and readiness) is not.
+        var engine = host.Services.GetRequiredService<HealthEngine>();
+        Assert.Equal(TimeSpan.FromMilliseconds(200), engine.Find("self")!.Policy.Timeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(700), engine.Find("startup")!.Policy.Timeout);
     }
 
     [Fact]
