@@ -157,8 +157,13 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
             ("webhook", "ready", TimeSpan.Zero, webhook.Changes("endpoint", "Ready")),
         };
 
-        foreach (var (watcher, subject, interval, changes) in timelines)
+        foreach (var (watcher, subject, interval, seen) in timelines)
         {
+            // Readiness fails until the host has started (the startup check gates it), and a publisher report or a
+            // metrics export can come before that: a ready timeline may open Unhealthy, turning Healthy before the outage.
+            var changes = subject == "ready" && seen.Count > 1 && seen[0].Status == HealthStatus.Unhealthy && seen[1].At < stopping
+                ? [.. seen.Skip(1)]
+                : seen;
             var what = $"{watcher} on {subject}: {string.Join(", ", changes.Select(c => $"{c.Status} at {c.At.TotalSeconds:0.000} s"))}" +
                 $" (PostgreSQL stopped {stopping.TotalSeconds:0.000}-{stopped.TotalSeconds:0.000} s, started {starting.TotalSeconds:0.000}-{started.TotalSeconds:0.000} s)";
             TestContext.Current.TestOutputHelper?.WriteLine(what);
