@@ -32,18 +32,23 @@ public sealed class PostgresHealthCheckHangTests(PostgresServer server)
     public async Task Check_ConnectionString_SilentServer_Is503TimedOut_AndTheDriverClosesTheConnection()
     {
         using var listener = new SilentListener();
-        await using var app = await PostgresApp.StartAsync(checks => checks.AddPostgres(server.ConnectionString("hk-hang-owned", port: listener.Port)));
+
+        // A check timeout of 1.5 s gives the data source HealthKit builds a driver timeout of 2 s (rounded up), so the
+        // check's token fires half a second before the driver's. With a whole number of seconds both are equal and either
+        // may fire first; when Npgsql's own fires first during the connection's handshake, Npgsql also opens a second
+        // connection to send a cancel request. This test counts connections, so it keeps the order fixed.
+        await using var app = await PostgresApp.StartAsync(
+            checks => checks.AddPostgres(server.ConnectionString("hk-hang-owned", port: listener.Port)),
+            timeout: TimeSpan.FromSeconds(1.5));
 
         var (response, elapsed) = await app.CheckAsync();
 
-        // The driver's timeout was derived from the check's (both 1 s), so either may fire first; the engine reports both
-        // as a run that did not answer in time.
         Assert.Equal(503, response.StatusCode);
         Assert.Equal("timed out", PostgresApp.Description(response));
         app.AssertAtTimeout(elapsed);
 
-        // HealthKit built the data source with Timeout = Command Timeout = 1 s, so the driver itself lets go, before
-        // Npgsql's default of 15 s would. It normally closes a second after connecting; on a machine running every test
+        // HealthKit built the data source with Timeout = Command Timeout = 2 s, so the driver itself lets go, before
+        // Npgsql's default of 15 s would. It normally closes two seconds after connecting; on a machine running every test
         // project and a browser at once the close has been seen to wait more than 12 s for a thread, so the wait is
         // long and the bound is on how long the connection stayed open, which the default would make at least 15 s.
         await Eventually.WaitUntilAsync(() => listener.ClosedByClient == 1, TimeSpan.FromSeconds(30));
