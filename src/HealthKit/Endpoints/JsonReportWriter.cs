@@ -25,6 +25,7 @@ internal static class JsonReportWriter
     private static readonly JsonEncodedText TotalDurationProperty = JsonEncodedText.Encode("totalDuration");
     // Stryker disable once String : static initialiser, runs once per test process; EndpointTests.DetailLevel_Components_HasNamesAndStatusesOnly fails when it changes
     private static readonly JsonEncodedText EntriesProperty = JsonEncodedText.Encode("entries");
+    // Stryker disable once String : static initialiser, runs once per test process; EndpointTests.DetailLevel_Full_HasDescriptionDataDurationTagsAndProducedAt fails when it changes
     private static readonly JsonEncodedText DescriptionProperty = JsonEncodedText.Encode("description");
     // Stryker disable once String : static initialiser, runs once per test process; EndpointTests.DetailLevel_Full_HasDescriptionDataDurationTagsAndProducedAt fails when it changes
     private static readonly JsonEncodedText DurationProperty = JsonEncodedText.Encode("duration");

@@ -127,6 +127,26 @@ public sealed class EnginePolicyTests
     }
 
     [Fact]
+    public async Task Damping_FailuresFromTheDefaults_AndAPerCheckCountWinsOverIt()
+    {
+        await using var host = await Start(
+            new FakeTimeProvider(),
+            c => c.AddCheck("db", new CountingCheck(() => HealthCheckResult.Unhealthy("down")))
+                .AddCheck("cache", new CountingCheck(() => HealthCheckResult.Unhealthy("down")))
+                .ConfigureCheck("cache", p => p.UnhealthyAfterFailures = 1),
+            o => o.Defaults.UnhealthyAfterFailures = 3);
+
+        var response = await host.GetAsync("/health");
+
+        // db takes the defaults' three failures, so one is Degraded; cache's own count of one makes it Unhealthy at once.
+        Assert.Equal("Degraded", response.Entry("db").GetProperty("status").GetString());
+        Assert.Equal("failing (1 of 3): down", response.Description("db"));
+        Assert.Equal("Unhealthy", response.Entry("cache").GetProperty("status").GetString());
+        Assert.Equal("down", response.Description("cache"));
+        Assert.Equal(503, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Damping_DurationFromTheDefaults_AndAPerCheckDurationWinsOverIt()
     {
         var time = new FakeTimeProvider();
