@@ -43,6 +43,18 @@ public sealed class HealthKitOptions
     /// <value>The default is 30 seconds. It must be positive and at most 5 minutes.</value>
     public TimeSpan ListenerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Gets or sets how many dedicated threads check runs start on. Checks never run on the shared thread pool, so a check
+    /// that blocks its thread cannot delay the endpoints, the lifecycle checks or the timers that end runs. When checks
+    /// hold every one of these threads, further runs wait for one and end at their timeout; that is logged once
+    /// (event 32) and counted by <c>healthkit.check.threads.waiting</c>.
+    /// </summary>
+    /// <value>
+    /// The default is 16. It must be between 1 and 256. Threads are started only when runs need them, and end after 30
+    /// seconds without work.
+    /// </value>
+    public int CheckThreads { get; set; } = 16;
+
     /// <summary>Gets the options of the webhook listener (see <see cref="HealthKitWebhookOptions"/>).</summary>
     public HealthKitWebhookOptions Webhook { get; } = new();
 

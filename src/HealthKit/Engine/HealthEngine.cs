@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using HealthKit.Internal;
 using HealthKit.Lifecycle;
 using HealthKit.Listeners;
+using HealthKit.Redaction;
 using HealthKit.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -74,8 +75,19 @@ internal sealed class HealthEngine : IDisposable
             throw new InvalidOperationException(errors[0]);
         }
 
-        Telemetry = new RunTelemetry(this, meterFactory?.Create(new MeterOptions(HealthKitTelemetry.MeterName) { Version = typeof(HealthEngine).Assembly.GetName().Version?.ToString() }), logger);
+        var meter = meterFactory?.Create(new MeterOptions(HealthKitTelemetry.MeterName) { Version = typeof(HealthEngine).Assembly.GetName().Version?.ToString() });
+        Telemetry = new RunTelemetry(this, meter, logger);
+
+        // Startup validation names the key of an out-of-range value; a host that skips it still gets a working scheduler.
+        Scheduler = new CheckScheduler(Math.Clamp(Options.CheckThreads, 1, HealthKitOptionsValidator.MaxCheckThreads), timeProvider, logger);
+        if (meter is not null)
+        {
+            Scheduler.AddMetrics(meter);
+        }
     }
+
+    /// <summary>The dedicated threads check runs start on; see <see cref="HealthKitOptions.CheckThreads"/>.</summary>
+    internal CheckScheduler Scheduler { get; }
 
     /// <summary>Raised after <see cref="ApplyPolicies"/> has put new policies in force.</summary>
     public event Action? PoliciesChanged;
@@ -348,7 +360,7 @@ internal sealed class HealthEngine : IDisposable
                     TimeProvider.GetUtcNow(),
                     end,
                     ResultSanitizer.SanitizeData(result.Data),
-                    includeExceptions && result.Exception is not null ? ResultSanitizer.Redact(result.Exception.Message) : null),
+                    includeExceptions && result.Exception is not null ? ResultSanitizer.Redact(ExceptionMembers.Message(result.Exception)) : null),
                 result.Exception,
                 Cancelled: false);
         }
@@ -373,7 +385,7 @@ internal sealed class HealthEngine : IDisposable
             TimeProvider.GetUtcNow(),
             end,
             [],
-            exception is null ? null : ResultSanitizer.Redact(exception.Message));
+            exception is null ? null : ResultSanitizer.Redact(ExceptionMembers.Message(exception)));
     }
 
     private CheckOutcome TimedOut(CheckSlot slot, long started) => FailureOutcome(slot, started, TimedOutDescription);
@@ -498,5 +510,9 @@ internal sealed class HealthEngine : IDisposable
     private static readonly TimeSpan DefaultPeriod = TimeSpan.FromSeconds(30);
 
     /// <summary>Cancels every run still in flight. The source is not disposed: a run may still register on it.</summary>
-    public void Dispose() => _stopping.Cancel();
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        Scheduler.Dispose();
+    }
 }

@@ -19,6 +19,9 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
     /// <summary>Beyond this many failures in a row, damping no longer describes a flapping dependency.</summary>
     internal const int MaxUnhealthyAfterFailures = 1000;
 
+    /// <summary>The most dedicated check threads: beyond this, blocking checks are better fixed than given threads.</summary>
+    internal const int MaxCheckThreads = 256;
+
     internal static readonly TimeSpan MaxDeadline = TimeSpan.FromMinutes(10);
     internal static readonly TimeSpan MinPeriod = TimeSpan.FromMilliseconds(100);
 
@@ -108,6 +111,10 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
 
         ValidateLifecycle(errors, options.Lifecycle);
         ValidateStatusPage(errors, options.StatusPage);
+        if (options.CheckThreads is < 1 or > MaxCheckThreads)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{Root}:{nameof(HealthKitOptions.CheckThreads)} ({options.CheckThreads}) must be between 1 and {MaxCheckThreads}: it is how many dedicated threads check runs start on."));
+        }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
