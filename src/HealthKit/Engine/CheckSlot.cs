@@ -462,10 +462,16 @@ internal sealed class CheckSlot
         private async Task ExecuteAsync()
         {
             RunResult result;
-            if (_cancellation.IsCancellationRequested)
+            bool ended;
+            lock (_slot._gate)
+            {
+                ended = Ended;
+            }
+
+            if (ended || _cancellation.IsCancellationRequested)
             {
                 // It waited for a check thread until its timeout (or the host stopped): it has ended, and the check is not
-                // started for nothing.
+                // started for nothing. Its token may not be cancelled yet: that is queued to the pool when it times out.
                 _slot.OnCheckReturned(this, new RunResult(_slot._engine.FailureOutcome(_slot, Started, TimedOutDescription), null, Cancelled: true));
                 return;
             }

@@ -1,3 +1,4 @@
+using HealthKit.Engine;
 using HealthKit.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -82,7 +83,10 @@ public sealed class HealthCheckServiceTests
         var service = host.Services.GetRequiredService<HealthCheckService>();
 
         var pending = service.CheckHealthAsync(TestContext.Current.CancellationToken);
-        await Eventually.True(() => hung.Runs > 0);
+
+        // Runs start on check threads, which may still be starting: "fine" must have answered before the clock moves.
+        var fine = host.Services.GetRequiredService<HealthEngine>().Find("fine")!;
+        await Eventually.True(() => hung.Runs > 0 && fine.Last is not null);
         time.Advance(TimeSpan.FromMilliseconds(699));
         await Task.Yield();
         Assert.False(pending.IsCompleted);
