@@ -53,7 +53,8 @@ public static class HealthKitServiceCollectionExtensions
         services.AddMetrics();
         services.AddHostedService<BackgroundCheckRunner>();
 
-        // Publishers and listeners: HealthCheckService and Microsoft's publisher service answered by the engine, and the
+        // Publishers and listeners: HealthCheckService (and so Microsoft's publisher service) answered by the engine when
+        // HealthKit:ReplaceHealthCheckService says so, publishers guarded either way, and the
         // status-change listeners' queue. The shutdown drain runs before any hosted service stops, so listeners still
         // hear readiness fail.
         PublisherRegistration.Add(services);
