@@ -47,6 +47,7 @@ public static class HealthKitServiceCollectionExtensions
             .Configure<IServiceProvider>((options, provider) => ConfigurationBinding.BindRoot(provider, options))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthKitOptions>, HealthKitOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthKitOptions>, EndpointTagValidator>());
         services.TryAddSingleton<HealthEngine>();
 
         // The engine's meter comes from the container's IMeterFactory, so each application (and each test host) has its own.
