@@ -1,5 +1,6 @@
 using System.Globalization;
 using HealthKit.Lifecycle;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -321,6 +322,12 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         if (code is < 200 or > 599)
         {
             errors.Add($"{key}:{property} must be an HTTP status code from 200 to 599 (was {code.ToString(CultureInfo.InvariantCulture)}).");
+        }
+        else if (code is StatusCodes.Status204NoContent or StatusCodes.Status205ResetContent or StatusCodes.Status304NotModified)
+        {
+            // Every endpoint answers GET with a body in whichever format the caller asks for (JSON, text, health+json,
+            // HTML); Kestrel refuses a body with these codes, so every such request would fail.
+            errors.Add($"{key}:{property} is {code.ToString(CultureInfo.InvariantCulture)}, a status code whose response cannot carry a body, but every HealthKit endpoint answers with one (JSON, text, application/health+json or HTML). Use a code that carries a body, such as 200 or 503.");
         }
     }
 }
