@@ -16,6 +16,6 @@ internal static partial class Log
     public static partial void RegistrationTimeoutCapped(ILogger logger, string check, TimeSpan registeredTimeout, TimeSpan timeout, string endpoint, string deadlineKey, string modeKey);
 
     [LoggerMessage(EventId = EndpointCollisionEvent, EventName = "HealthKitEndpointCollision", Level = LogLevel.Warning,
-        Message = "Endpoint '{Endpoint}' (route '{Route}') is mapped on the path of HealthKit's endpoint '{HealthKitEndpoint}' (route '{HealthKitRoute}'). GET and HEAD go to HealthKit unless the other endpoint names them too (then they fail with 500); other methods go to the other endpoint. Remove the other mapping (MapHealthKit replaces MapHealthChecks), or move HealthKit with HealthKit:PathPrefix or MapHealthKit(\"/prefix\")")]
+        Message = "Endpoint '{Endpoint}' (route '{Route}') is mapped on the path of HealthKit's endpoint '{HealthKitEndpoint}' (route '{HealthKitRoute}'). GET and HEAD go to HealthKit unless the other endpoint names them too (then they fail with 500); the other methods it accepts go to it. Remove the other mapping (MapHealthKit replaces MapHealthChecks), or move HealthKit with HealthKit:PathPrefix or MapHealthKit(\"/prefix\")")]
     public static partial void EndpointCollision(ILogger logger, string endpoint, string route, string healthKitEndpoint, string healthKitRoute);
 }

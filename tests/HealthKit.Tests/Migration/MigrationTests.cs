@@ -105,7 +105,7 @@ public sealed class MigrationTests
         var warning = Assert.Single(logs.ForEvent(81, "HealthKitEndpointCollision"));
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Equal(
-            "Endpoint 'Health checks' (route '/health') is mapped on the path of HealthKit's endpoint 'HealthKit Health' (route '/health'). GET and HEAD go to HealthKit unless the other endpoint names them too (then they fail with 500); other methods go to the other endpoint. Remove the other mapping (MapHealthKit replaces MapHealthChecks), or move HealthKit with HealthKit:PathPrefix or MapHealthKit(\"/prefix\")",
+            "Endpoint 'Health checks' (route '/health') is mapped on the path of HealthKit's endpoint 'HealthKit Health' (route '/health'). GET and HEAD go to HealthKit unless the other endpoint names them too (then they fail with 500); the other methods it accepts go to it. Remove the other mapping (MapHealthKit replaces MapHealthChecks), or move HealthKit with HealthKit:PathPrefix or MapHealthKit(\"/prefix\")",
             warning.Message);
 
         using var post = await host.Client.PostAsync("/health", content: null, TestContext.Current.CancellationToken);
