@@ -2,6 +2,7 @@ using System.Net;
 using HealthKit.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -113,6 +114,18 @@ public sealed class MigrationTests
         Assert.Equal("Healthy", await post.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal("application/json", (await host.GetAsync("/health")).ContentType);
     }
+
+    [Theory]
+    [InlineData("/health", "/health", true)]
+    [InlineData("/HEALTH/Ready/", "/health/ready", true)]
+    [InlineData("/health/checks/db", "/health/checks/{name}", true)]
+    [InlineData("/health/{probe}", "/health/ready", false)]
+    [InlineData("/{**path}", "/health", false)]
+    [InlineData("/healthz", "/health", false)]
+    [InlineData("/health/ready/extra", "/health/ready", false)]
+    [InlineData("/health/checks/{**rest}", "/health/checks/{name}", false)]
+    public void Collide_OtherRouteAgainstHealthKitRoute_OnlyLiteralsThatRoutingSendsToBoth(string other, string ours, bool expected) =>
+        Assert.Equal(expected, HealthKit.Endpoints.EndpointCollisions.Collide(RoutePatternFactory.Parse(other), RoutePatternFactory.Parse(ours)));
 
     [Fact]
     public async Task MapHealthKit_AlonePerMethod_NoCollisionAndOtherMethodsGet405()
