@@ -412,6 +412,7 @@ internal sealed class HealthEngine : IDisposable
             }
 
             Notifier.CheckChanged(slot.Name, previous?.Status, outcome.Status, outcome.Description, outcome.ProducedAt);
+            Telemetry.Metrics?.StatusChanged(slot.Index, outcome.Status);
         }
         else if (exception is not null)
         {
