@@ -69,8 +69,7 @@ internal readonly struct HealthRequest
         var verbose = false;
         if (query.TryGetValue("verbose", out var verboseValues) && !TryParseVerbose(verboseValues.ToString(), out verbose))
         {
-            // Answered in the format the request asked for, so that a person reading text sees why.
-            return new(slots, null, verbose: false, text, VerboseError);
+            return Fail(VerboseError);
         }
 
         if (!query.TryGetValue("exclude", out var excludeValues))
@@ -122,8 +121,9 @@ internal readonly struct HealthRequest
 
         return new([.. kept], notes, verbose, text, error: null);
 
-        // Stryker disable once Boolean : a failed request is answered from its Error alone; its Verbose and Text are never read
-        HealthRequest Fail(string error) => new(slots, null, verbose: false, text: false, error);
+        // A refusal is written in the format the request asked for so far (a person reading text sees why); its Verbose is never read.
+        // Stryker disable once Boolean : see above
+        HealthRequest Fail(string error) => new(slots, null, verbose: false, text, error);
     }
 
     /// <summary>
