@@ -67,8 +67,12 @@ public sealed class HealthEndpointOptions
         }
     }
 
-    /// <summary>Whether <see cref="DetailLevel"/> was set, in code or by configuration, rather than left at its default.</summary>
-    internal bool DetailLevelSet { get; private set; }
+    /// <summary>
+    /// Whether <see cref="DetailLevel"/> was set, in code or by configuration, rather than left at its default. The
+    /// configuration binder calls every setter of a section it binds, with the getter's value when the key is absent, so
+    /// <see cref="Internal.ConfigurationBinding.BindRoot"/> decides this for configuration from the keys themselves.
+    /// </summary>
+    internal bool DetailLevelSet { get; set; }
 
     /// <summary>Gets or sets the status code for a Healthy report.</summary>
     /// <value>The default is 200.</value>

@@ -54,7 +54,8 @@ public sealed class VerboseCeilingTests
     [Fact]
     public async Task Verbose_OnAProbeLeftAtItsDefault_ShowsNamesAndStatuses_NotTheServicesVersion()
     {
-        await using var host = await Start(Identity);
+        // Another key of the endpoint is set: the configuration binder then calls every setter of its section.
+        await using var host = await Start(new Dictionary<string, string?>(Identity) { ["HealthKit:Endpoints:Ready:Deadline"] = "00:00:00.800" });
 
         var json = await host.GetAsync("/health/ready?verbose");
         var text = await host.GetAsync("/health/ready?verbose&format=text");
