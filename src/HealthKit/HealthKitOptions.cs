@@ -63,9 +63,16 @@ public sealed class HealthKitOptions
     /// <see cref="AuthorizedDetailLevel"/> on every endpoint.
     /// </summary>
     /// <value>
-    /// The default is <see langword="null"/>: no caller is elevated. The policy must exist, and authorization services
-    /// must be registered, or the application stops at startup.
+    /// The default is <see langword="null"/>: no caller is elevated. The policy must exist, authorization services must
+    /// be registered, and so must every authentication scheme the policy names, or the application stops at startup.
     /// </value>
+    /// <remarks>
+    /// The policy is evaluated as ASP.NET Core's authorization middleware evaluates an endpoint's: with
+    /// <c>IPolicyEvaluator</c>, which authenticates the schemes the policy names (<c>AddAuthenticationSchemes</c>), then
+    /// authorizes with the request's <c>HttpContext</c> as the resource, so resource-based requirements (an address
+    /// allow-list, for example) can read the request. A caller who fails it gets the endpoint's own level: it is never
+    /// challenged or forbidden, and the probe gets its answer. The request's <c>HttpContext.User</c> is left as it was.
+    /// </remarks>
     public string? DetailsPolicy { get; set; }
 
     /// <summary>

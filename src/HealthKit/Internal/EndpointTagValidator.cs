@@ -1,3 +1,4 @@
+using HealthKit.Redaction;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -25,7 +26,7 @@ internal sealed class EndpointTagValidator(IOptions<HealthCheckServiceOptions> c
             var key = $"{HealthKitOptions.SectionName}:{nameof(HealthKitOptions.Endpoints)}:{endpoint.Key}";
             var tags = registrations.SelectMany(registration => registration.Tags).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
             (errors ??= []).Add(
-                $"{key}:{nameof(HealthEndpointOptions.Tag)} is '{endpoint.Tag}', which no registered health check carries, so the endpoint would report Healthy whatever its dependencies do. Tags that exist (case-sensitive): {string.Join(", ", tags)}. Fix the tag, or set {key}:{nameof(HealthEndpointOptions.AllowEmpty)} to true if the endpoint is meant to run no check of its own.");
+                $"{key}:{nameof(HealthEndpointOptions.Tag)} is '{Redactor.RedactText(endpoint.Tag)}', which no registered health check carries, so the endpoint would report Healthy whatever its dependencies do. Tags that exist (case-sensitive): {string.Join(", ", tags)}. Fix the tag, or set {key}:{nameof(HealthEndpointOptions.AllowEmpty)} to true if the endpoint is meant to run no check of its own.");
         }
 
         return errors is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using HealthKit.Lifecycle;
+using HealthKit.Redaction;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Hosting;
@@ -48,7 +49,7 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
 
         if (PathPrefixProblem(options.PathPrefix) is { } prefixProblem)
         {
-            errors.Add($"{Root}:{nameof(HealthKitOptions.PathPrefix)} ('{options.PathPrefix}') {prefixProblem}.");
+            errors.Add($"{Root}:{nameof(HealthKitOptions.PathPrefix)} ('{Redactor.RedactText(options.PathPrefix)}') {prefixProblem}.");
         }
 
         if (!Enum.IsDefined(options.AuthorizedDetailLevel))
@@ -69,11 +70,11 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
             var path = (endpoint.Path ?? string.Empty).Trim('/');
             if (EndpointPathProblem(endpoint.Path) is { } pathProblem)
             {
-                errors.Add($"{key}:{nameof(HealthEndpointOptions.Path)} ('{endpoint.Path}') {pathProblem}.");
+                errors.Add($"{key}:{nameof(HealthEndpointOptions.Path)} ('{Redactor.RedactText(endpoint.Path)}') {pathProblem}.");
             }
             else if (paths.TryGetValue(path, out var other))
             {
-                errors.Add($"{key}:{nameof(HealthEndpointOptions.Path)} is '{endpoint.Path}', the same as {other}:{nameof(HealthEndpointOptions.Path)}; each endpoint needs its own path.");
+                errors.Add($"{key}:{nameof(HealthEndpointOptions.Path)} is '{Redactor.RedactText(endpoint.Path)}', the same as {other}:{nameof(HealthEndpointOptions.Path)}; each endpoint needs its own path.");
             }
             else
             {
@@ -192,7 +193,7 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         }
         catch (RoutePatternException ex)
         {
-            return $"is not a valid route: {ex.Message}";
+            return $"is not a valid route: {Redactor.RedactText(ex.Message)}";
         }
     }
 
