@@ -60,6 +60,9 @@ internal sealed class CheckOutcome
     /// <summary>The application-state version the run saw; set once, before the outcome is published.</summary>
     public int StateVersion { get; set; }
 
+    /// <summary>The slot's <see cref="CheckSlot.Epoch"/> when the run started; set once, before the outcome is published.</summary>
+    public int Epoch { get; set; }
+
     /// <summary>
     /// An opaque slot for the endpoint writers to keep what they render from this outcome, so that a cached outcome is
     /// rendered once, not once per request. The engine never reads it.

@@ -32,6 +32,7 @@ internal sealed class CheckSlot
     private Run? _current;
     private Run? _abandoned;
     private Settings _settings;
+    private int _epoch;
 
     public CheckSlot(HealthEngine engine, int index, HealthCheckRegistration registration, EffectivePolicy policy)
     {
@@ -70,10 +71,34 @@ internal sealed class CheckSlot
             throw new InvalidOperationException($"The policy of the lifecycle check '{Name}' is fixed.");
         }
 
-        Volatile.Write(ref _settings, new Settings(Registration, policy));
+        lock (_gate)
+        {
+            var enabled = Policy.Enabled;
+            Volatile.Write(ref _settings, new Settings(Registration, policy));
+
+            // Written after the policy, so that whoever reads a new epoch also reads the policy that made it.
+            if (enabled != policy.Enabled)
+            {
+                Interlocked.Increment(ref _epoch);
+            }
+        }
     }
 
+    /// <summary>
+    /// A number that changes each time the check is disabled or enabled. A result belongs to the epoch its run started
+    /// in; only a result of the current epoch is <see cref="Current"/>, so that a check enabled again is run again before
+    /// anything reports it, and a run that started before a disable publishes nothing.
+    /// </summary>
+    public int Epoch => Volatile.Read(ref _epoch);
+
+    /// <summary>The latest result, whatever its epoch: what a listener last heard about the check.</summary>
     public CheckOutcome? Last => Volatile.Read(ref _last);
+
+    /// <summary>
+    /// The latest result if it was produced since the check was last enabled, and the check is enabled; otherwise
+    /// <see langword="null"/>. What every aggregate (endpoint status, gauges) reads.
+    /// </summary>
+    public CheckOutcome? Current => Volatile.Read(ref _last) is { } last && last.Epoch == Epoch && Policy.Enabled ? last : null;
 
     /// <summary>A snapshot of the run state, for diagnostics: a run in flight, and a check abandoned at its timeout.</summary>
     internal (bool Running, bool Abandoned) RunState
@@ -94,7 +119,7 @@ internal sealed class CheckSlot
     public CheckOutcome? TryGetFresh(long now)
     {
         var last = Volatile.Read(ref _last);
-        if (last is null)
+        if (last is null || last.Epoch != Epoch)
         {
             return null;
         }
@@ -148,11 +173,11 @@ internal sealed class CheckSlot
                     string.Create(CultureInfo.InvariantCulture, $"{TimedOutDescription} (the previous run has not returned after {runningFor.TotalSeconds:0.0} s)"),
                     runningFor,
                     now);
-                published = Publish(Policy, refused, _engine.Availability.Version);
+                published = Publish(Policy, refused, _engine.Availability.Version, Epoch);
             }
             else
             {
-                run = new Run(this, started, _engine.Availability.Version, Volatile.Read(ref _settings));
+                run = new Run(this, started, _engine.Availability.Version, Epoch, Volatile.Read(ref _settings));
                 _current = run;
             }
         }
@@ -203,7 +228,7 @@ internal sealed class CheckSlot
 
             var now = _engine.TimeProvider.GetTimestamp();
             raw = TimedOutResult(TimedOutDescription, _engine.TimeProvider.GetElapsedTime(expired.Started, now), now);
-            published = Publish(expired.Settings.Policy, raw, expired.Version);
+            published = Publish(expired.Settings.Policy, raw, expired.Version, expired.Epoch);
             expired.Outcome = published.Outcome;
             expired.DisposeTimer();
         }
@@ -237,13 +262,13 @@ internal sealed class CheckSlot
             {
                 run.Ended = ends = true;
                 _current = null;
-                published = Publish(run.Settings.Policy, result.Outcome, run.Version);
+                published = Publish(run.Settings.Policy, result.Outcome, run.Version, run.Epoch);
                 run.Outcome = published.Outcome;
             }
             else if (!result.Cancelled)
             {
                 // The run was abandoned at its timeout and has now returned: its late result is the latest news.
-                published = Publish(run.Settings.Policy, result.Outcome, run.Version);
+                published = Publish(run.Settings.Policy, result.Outcome, run.Version, run.Epoch);
             }
             else
             {
@@ -267,12 +292,22 @@ internal sealed class CheckSlot
         }
     }
 
-    /// <summary>Damps a raw outcome, stores it as the latest, and returns it with the one it replaced. Under the lock.</summary>
-    private Published Publish(EffectivePolicy policy, CheckOutcome raw, int stateVersion)
+    /// <summary>
+    /// Damps a raw outcome, stores it as the latest, and returns it with the one it replaced. Under the lock. A run that
+    /// started before the check was disabled (or disabled and enabled again) stores nothing: its outcome goes to the
+    /// callers that waited for it, and nowhere else.
+    /// </summary>
+    private Published Publish(EffectivePolicy policy, CheckOutcome raw, int stateVersion, int epoch)
     {
         var previous = _last;
         var outcome = Damp(policy, previous, raw);
         outcome.StateVersion = stateVersion;
+        outcome.Epoch = epoch;
+        if (epoch != _epoch || !Policy.Enabled)
+        {
+            return new Published(previous, outcome, Discarded: true);
+        }
+
         Volatile.Write(ref _last, outcome);
         return new Published(previous, outcome);
     }
@@ -316,8 +351,11 @@ internal sealed class CheckSlot
         return new CheckOutcome(status, description, raw.Duration, raw.ProducedAt, raw.ProducedTimestamp, data, raw.ExceptionMessage, count, since);
     }
 
-    /// <summary>The outcome a run published, and the latest outcome before it.</summary>
-    internal readonly record struct Published(CheckOutcome? Previous, CheckOutcome Outcome);
+    /// <summary>
+    /// The outcome a run published, and the latest outcome before it. <see cref="Discarded"/>: the check was disabled
+    /// since the run started, so the outcome was not stored and is not news.
+    /// </summary>
+    internal readonly record struct Published(CheckOutcome? Previous, CheckOutcome Outcome, bool Discarded = false);
 
     /// <summary>
     /// What one execution of a check produced. <see cref="Cancelled"/>: it stopped because its token fired.
@@ -355,11 +393,12 @@ internal sealed class CheckSlot
         private CancellationTokenRegistration _stopping;
         private ITimer? _timer;
 
-        public Run(CheckSlot slot, long started, int version, Settings settings)
+        public Run(CheckSlot slot, long started, int version, int epoch, Settings settings)
         {
             _slot = slot;
             Started = started;
             Version = version;
+            Epoch = epoch;
             Settings = settings;
             Completion = new(this, TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -377,6 +416,9 @@ internal sealed class CheckSlot
 
         /// <summary>The application-state version read when the run started.</summary>
         public int Version { get; }
+
+        /// <summary>The slot's <see cref="CheckSlot.Epoch"/> when the run started.</summary>
+        public int Epoch { get; }
 
         /// <summary>An outcome has been published for this run (the check returned, or it timed out).</summary>
         public bool Ended { get; set; }

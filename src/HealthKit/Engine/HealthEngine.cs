@@ -74,6 +74,8 @@ internal sealed class HealthEngine : IDisposable
             throw new InvalidOperationException(errors[0]);
         }
 
+        Endpoints = new EndpointStatusTracker(this, Options.Endpoints.All, logger);
+        Availability.Changed += OnAvailabilityChanged;
         Telemetry = new RunTelemetry(this, meterFactory?.Create(new MeterOptions(HealthKitTelemetry.MeterName) { Version = typeof(HealthEngine).Assembly.GetName().Version?.ToString() }), logger);
     }
 
@@ -92,6 +94,9 @@ internal sealed class HealthEngine : IDisposable
     public HealthStatusNotifier Notifier { get; }
 
     public CheckSlot[] Slots { get; }
+
+    /// <summary>Every enabled endpoint's status, kept current as results, policies and availability change.</summary>
+    public EndpointStatusTracker Endpoints { get; }
 
     /// <summary>Spans, metrics and slow-run warnings about the runs.</summary>
     internal RunTelemetry Telemetry { get; }
@@ -158,6 +163,7 @@ internal sealed class HealthEngine : IDisposable
         // Stryker disable once Equality : woken with no policy changed, each background loop keeps its period and due time
         if (changed.Count > 0)
         {
+            Endpoints.Refresh();
             PoliciesChanged?.Invoke();
         }
 
@@ -204,8 +210,9 @@ internal sealed class HealthEngine : IDisposable
             var background = slot.Policy.Mode == HealthCheckMode.Background;
 
             // A background check answers with its latest result, however old; the runner keeps it fresh. Until it has a
-            // first one, requests join (or start) the run like any on-demand check would.
-            if ((background ? slot.Last : slot.TryGetFresh(start)) is { } ready)
+            // first one (or a first one since it was enabled again), requests join (or start) the run like any on-demand
+            // check would.
+            if ((background ? slot.Current : slot.TryGetFresh(start)) is { } ready)
             {
                 Telemetry.Cached(slot);
                 outcomes[i] = ready;
@@ -381,7 +388,13 @@ internal sealed class HealthEngine : IDisposable
     /// <summary>Logs a published outcome: a status change once, at a level chosen by the new status.</summary>
     internal void OnPublished(CheckSlot slot, CheckSlot.Published published, Exception? exception, bool timedOut)
     {
-        var (previous, outcome) = published;
+        var (previous, outcome, discarded) = published;
+        if (discarded)
+        {
+            // The check was disabled while this run was going: it says nothing, to the log or to anyone else.
+            return;
+        }
+
         if (timedOut)
         {
             Log.CheckTimedOut(_logger, slot.Name, outcome.Duration.TotalMilliseconds);
@@ -408,6 +421,26 @@ internal sealed class HealthEngine : IDisposable
         else if (exception is not null)
         {
             Log.CheckFailed(_logger, exception, slot.Name, outcome.Status);
+        }
+
+        Endpoints.OnCheckChanged(slot);
+    }
+
+    /// <summary>
+    /// The application's availability changed (started, a startup task moved on, marked ready or not, the drain began):
+    /// the lifecycle checks that follow it are run at once, so that every endpoint's status, the listeners and the gauges
+    /// hear of it when it happens, not at the next probe. A check nothing has asked about yet is left alone, except when
+    /// readiness fails: a shutdown is announced whether or not anything probes.
+    /// </summary>
+    private void OnAvailabilityChanged()
+    {
+        var failing = Availability.ReadinessFailing;
+        foreach (var slot in Slots)
+        {
+            if (slot.Policy.FollowsState && (failing || slot.Last is not null))
+            {
+                _ = slot.GetOrStartRun(TimeProvider.GetTimestamp(), reuseFresh: true);
+            }
         }
     }
 
@@ -498,5 +531,9 @@ internal sealed class HealthEngine : IDisposable
     private static readonly TimeSpan DefaultPeriod = TimeSpan.FromSeconds(30);
 
     /// <summary>Cancels every run still in flight. The source is not disposed: a run may still register on it.</summary>
-    public void Dispose() => _stopping.Cancel();
+    public void Dispose()
+    {
+        Availability.Changed -= OnAvailabilityChanged;
+        _stopping.Cancel();
+    }
 }
