@@ -60,6 +60,12 @@ internal sealed class CheckOutcome
     /// <summary>The application-state version the run saw; set once, before the outcome is published.</summary>
     public int StateVersion { get; set; }
 
+    /// <summary>
+    /// Whether this outcome stands in for a result older than the check's maximum age: Unhealthy, with the old result's
+    /// production time, so that its age keeps growing.
+    /// </summary>
+    public bool Stale { get; init; }
+
     /// <summary>The slot's <see cref="CheckSlot.Epoch"/> when the run started; set once, before the outcome is published.</summary>
     public int Epoch { get; set; }
 

@@ -33,6 +33,7 @@ internal sealed class CheckSlot
     private Run? _abandoned;
     private Settings _settings;
     private int _epoch;
+    private ITimer? _staleTimer;
 
     public CheckSlot(HealthEngine engine, int index, HealthCheckRegistration registration, EffectivePolicy policy)
     {
@@ -81,6 +82,8 @@ internal sealed class CheckSlot
             {
                 Interlocked.Increment(ref _epoch);
             }
+
+            ArmStaleTimer();
         }
     }
 
@@ -309,7 +312,92 @@ internal sealed class CheckSlot
         }
 
         Volatile.Write(ref _last, outcome);
+        ArmStaleTimer();
         return new Published(previous, outcome);
+    }
+
+    /// <summary>
+    /// Sets the timer that reports the latest result stale when it reaches the maximum age, or stops it when there is no
+    /// maximum age or nothing to age. Under the lock.
+    /// </summary>
+    private void ArmStaleTimer()
+    {
+        var due = System.Threading.Timeout.InfiniteTimeSpan;
+        if (Policy.MaxAge is { } maxAge && _last is { Stale: false } last && last.Epoch == _epoch && Policy.Enabled)
+        {
+            var remaining = maxAge - _engine.TimeProvider.GetElapsedTime(last.ProducedTimestamp);
+            due = remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+        }
+
+        if (_staleTimer is null)
+        {
+            if (due == System.Threading.Timeout.InfiniteTimeSpan)
+            {
+                return;
+            }
+
+            _staleTimer = _engine.TimeProvider.CreateTimer(static state => ((CheckSlot)state!).OnStale(), this, due, System.Threading.Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        _staleTimer.Change(due, System.Threading.Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// The latest result has reached the maximum age with nothing newer: it is replaced by an Unhealthy outcome that says
+    /// so, and that is published like a result, so listeners, the log and the gauges hear it when it happens.
+    /// </summary>
+    private void OnStale()
+    {
+        Published published;
+        TimeSpan age;
+        lock (_gate)
+        {
+            var last = _last;
+            var maxAge = Policy.MaxAge;
+            if (last is null || last.Stale || maxAge is null || last.Epoch != _epoch || !Policy.Enabled)
+            {
+                return;
+            }
+
+            age = _engine.TimeProvider.GetElapsedTime(last.ProducedTimestamp);
+            if (age < maxAge)
+            {
+                // A timer fired early, or the maximum age was raised meanwhile.
+                ArmStaleTimer();
+                return;
+            }
+
+            var stale = new CheckOutcome(
+                HealthStatus.Unhealthy,
+                string.Create(CultureInfo.InvariantCulture, $"stale: last result {age.TotalSeconds:0.0} s ago (more than the maximum age of {maxAge.Value.TotalSeconds:0.0} s)"),
+                last.Duration,
+                last.ProducedAt,
+                last.ProducedTimestamp,
+                [],
+                exceptionMessage: null,
+                last.ConsecutiveFailures,
+                last.FailingSinceTimestamp)
+            {
+                Stale = true,
+                StateVersion = last.StateVersion,
+                Epoch = last.Epoch,
+            };
+            Volatile.Write(ref _last, stale);
+            published = new Published(last, stale);
+        }
+
+        _engine.OnStale(this, published, age);
+    }
+
+    /// <summary>Stops the maximum-age timer; the engine is going away.</summary>
+    internal void StopTimers()
+    {
+        lock (_gate)
+        {
+            _staleTimer?.Dispose();
+            _staleTimer = null;
+        }
     }
 
     private CheckOutcome TimedOutResult(string description, TimeSpan elapsed, long now) => new(

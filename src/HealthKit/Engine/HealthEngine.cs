@@ -74,6 +74,11 @@ internal sealed class HealthEngine : IDisposable
             throw new InvalidOperationException(errors[0]);
         }
 
+        if (CheckMaxAges(Options, [.. Slots.Select(slot => slot.Policy)]) is { Count: > 0 } ageErrors)
+        {
+            throw new InvalidOperationException(ageErrors[0]);
+        }
+
         Endpoints = new EndpointStatusTracker(this, Options.Endpoints.All, logger);
         Availability.Changed += OnAvailabilityChanged;
         Telemetry = new RunTelemetry(this, meterFactory?.Create(new MeterOptions(HealthKitTelemetry.MeterName) { Version = typeof(HealthEngine).Assembly.GetName().Version?.ToString() }), logger);
@@ -139,7 +144,8 @@ internal sealed class HealthEngine : IDisposable
             policies[i] = ResolvePolicy(registration, _declared.GetValueOrDefault(registration), options, Options.Endpoints);
         }
 
-        return policies;
+        errors = CheckMaxAges(options, policies);
+        return errors.Count > 0 ? null : policies;
     }
 
     /// <summary>
@@ -168,6 +174,37 @@ internal sealed class HealthEngine : IDisposable
         }
 
         return changed;
+    }
+
+    /// <summary>
+    /// A maximum age that is set must leave room for a run: longer than the check's timeout, and for a Background check
+    /// longer than its period (lengthened by the jitter) plus its timeout, or every result would go stale before the next.
+    /// </summary>
+    private List<string> CheckMaxAges(HealthKitOptions options, EffectivePolicy[] policies)
+    {
+        var errors = new List<string>();
+        for (var i = 0; i < Slots.Length; i++)
+        {
+            var name = Slots[i].Name;
+            var policy = policies[i];
+            options.Checks.TryGetValue(name, out var own);
+            if (policy.Fixed || policy.MaxAge is not { } maxAge || (own?.MaxAge ?? options.Defaults.MaxAge) is null)
+            {
+                continue;
+            }
+
+            var key = own?.MaxAge is not null ? ConfigurationBinding.CheckKey(name) + ":" + nameof(HealthCheckPolicy.MaxAge) : HealthKitOptions.SectionName + ":Defaults:" + nameof(HealthCheckPolicy.MaxAge);
+            var background = policy.Mode == HealthCheckMode.Background;
+            var least = background ? (policy.Period * (1 + HealthKitOptionsValidator.PeriodJitter)) + policy.Timeout : policy.Timeout;
+            if (maxAge <= least)
+            {
+                errors.Add(background
+                    ? $"The configuration key '{key}' ({maxAge}) must be longer than the period of health check '{name}' with its 10% jitter plus its timeout ({least}); otherwise its results go stale before the next run. Raise {nameof(HealthCheckPolicy.MaxAge)} (three periods is a good start) or shorten the period."
+                    : $"The configuration key '{key}' ({maxAge}) must be longer than the timeout of health check '{name}' ({least}). Raise {nameof(HealthCheckPolicy.MaxAge)}.");
+            }
+        }
+
+        return errors;
     }
 
     private List<string> CheckOverrides(HealthKitOptions options)
@@ -385,6 +422,13 @@ internal sealed class HealthEngine : IDisposable
 
     private CheckOutcome TimedOut(CheckSlot slot, long started) => FailureOutcome(slot, started, TimedOutDescription);
 
+    /// <summary>A check's latest result reached its maximum age: logged once, then published like any outcome.</summary>
+    internal void OnStale(CheckSlot slot, CheckSlot.Published published, TimeSpan age)
+    {
+        Log.CheckStale(_logger, slot.Name, age.TotalSeconds, slot.Policy.MaxAge.GetValueOrDefault().TotalSeconds);
+        OnPublished(slot, published, exception: null, timedOut: false);
+    }
+
     /// <summary>Logs a published outcome: a status change once, at a level chosen by the new status.</summary>
     internal void OnPublished(CheckSlot slot, CheckSlot.Published published, Exception? exception, bool timedOut)
     {
@@ -487,16 +531,19 @@ internal sealed class HealthEngine : IDisposable
             };
         }
 
+        var mode = own?.Mode ?? defaults.Mode ?? HealthCheckMode.OnDemand;
+        var period = own?.Period ?? defaults.Period ?? registration.Period ?? DefaultPeriod;
         return new EffectivePolicy(
             timeout,
             own?.CacheTtl ?? defaults.CacheTtl!.Value,
             own?.FailureCacheTtl ?? defaults.FailureCacheTtl!.Value,
-            own?.Mode ?? defaults.Mode ?? HealthCheckMode.OnDemand,
-            own?.Period ?? defaults.Period ?? registration.Period ?? DefaultPeriod,
+            mode,
+            period,
             own?.UnhealthyAfterFailures ?? defaults.UnhealthyAfterFailures,
             own?.UnhealthyAfterDuration ?? defaults.UnhealthyAfterDuration)
         {
             SlowThreshold = own?.SlowThreshold ?? defaults.SlowThreshold ?? timeout / 2,
+            MaxAge = own?.MaxAge ?? defaults.MaxAge ?? (mode == HealthCheckMode.Background ? (DefaultMaxAgePeriods * period) + timeout : null),
             Enabled = own?.Enabled ?? true,
             Critical = own?.Critical ?? true,
         };
@@ -514,6 +561,7 @@ internal sealed class HealthEngine : IDisposable
         Add(nameof(HealthCheckPolicy.UnhealthyAfterFailures), policy.UnhealthyAfterFailures);
         Add(nameof(HealthCheckPolicy.UnhealthyAfterDuration), policy.UnhealthyAfterDuration);
         Add(nameof(HealthCheckPolicy.SlowThreshold), policy.SlowThreshold);
+        Add(nameof(HealthCheckPolicy.MaxAge), policy.MaxAge);
         Add(nameof(HealthCheckPolicy.Enabled), policy.Enabled);
         Add(nameof(HealthCheckPolicy.Critical), policy.Critical);
         return set;
@@ -527,6 +575,9 @@ internal sealed class HealthEngine : IDisposable
         }
     }
 
+    /// <summary>A Background check's default maximum age, in periods (plus its timeout): two missed runs are tolerated.</summary>
+    private const int DefaultMaxAgePeriods = 3;
+
     /// <summary>The period of <c>HealthCheckPublisherOptions</c>, used when nothing else sets one.</summary>
     private static readonly TimeSpan DefaultPeriod = TimeSpan.FromSeconds(30);
 
@@ -534,6 +585,11 @@ internal sealed class HealthEngine : IDisposable
     public void Dispose()
     {
         Availability.Changed -= OnAvailabilityChanged;
+        foreach (var slot in Slots)
+        {
+            slot.StopTimers();
+        }
+
         _stopping.Cancel();
     }
 }

@@ -13,14 +13,7 @@ namespace HealthKit.Tests.Engine;
 public sealed class EnableDisableTests
 {
     private static Task<TestHost> Start(FakeTimeProvider time, Action<IHealthChecksBuilder> checks, Dictionary<string, string?> configuration, TestLogSink? logs = null) =>
-        TestHost.StartAsync(
-            b =>
-            {
-                b.Services.AddSingleton<TimeProvider>(time);
-                checks(b.Services.AddHealthKit());
-            },
-            configuration: configuration,
-            logs: logs);
+        TestHost.StartWithChecksAsync(time, checks, logs: logs, configuration: configuration);
 
     [Fact]
     public async Task Background_DisabledAndEnabledWithinOnePeriod_RunsAtOnce()

@@ -31,13 +31,15 @@ internal sealed class TestHost : IAsyncDisposable
         Action<IHealthChecksBuilder> checks,
         Action<HealthKitOptions>? options = null,
         TestLogSink? logs = null,
-        string environment = "Production") =>
+        string environment = "Production",
+        IDictionary<string, string?>? configuration = null) =>
         StartAsync(
             b =>
             {
                 b.Services.AddSingleton(time);
                 checks(b.Services.AddHealthKit(options ?? (_ => { })));
             },
+            configuration: configuration,
             environment: environment,
             logs: logs);
 
