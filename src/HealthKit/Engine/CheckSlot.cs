@@ -34,6 +34,7 @@ internal sealed class CheckSlot
     private Settings _settings;
     private int _epoch;
     private ITimer? _staleTimer;
+    private CheckOutcome? _announced;
 
     public CheckSlot(HealthEngine engine, int index, HealthCheckRegistration registration, EffectivePolicy policy)
     {
@@ -96,6 +97,17 @@ internal sealed class CheckSlot
 
     /// <summary>The latest result, whatever its epoch: what a listener last heard about the check.</summary>
     public CheckOutcome? Last => Volatile.Read(ref _last);
+
+    /// <summary>
+    /// The latest result whose change has been handed to the log and the listeners, set by
+    /// <see cref="EndpointStatusTracker"/> under its lock: endpoint statuses are computed from it, so an endpoint's change
+    /// is never queued before the change of the check that caused it.
+    /// </summary>
+    internal CheckOutcome? Announced
+    {
+        get => Volatile.Read(ref _announced);
+        set => Volatile.Write(ref _announced, value);
+    }
 
     /// <summary>
     /// The latest result if it was produced since the check was last enabled, and the check is enabled; otherwise

@@ -86,11 +86,16 @@ internal sealed class EndpointStatusTracker
         return changed.WaitAsync(cancellationToken);
     }
 
-    /// <summary>A check's current result changed: recomputes the endpoints that run it.</summary>
+    /// <summary>
+    /// A check's current result changed, and its own change has been logged and queued: recomputes the endpoints that run
+    /// it. Until then they are computed from the result announced before, so no endpoint's change comes ahead of the
+    /// change of the check that caused it.
+    /// </summary>
     public void OnCheckChanged(CheckSlot slot)
     {
         lock (_gate)
         {
+            slot.Announced = slot.Last;
             foreach (var index in _bySlot[slot.Index])
             {
                 Recompute(_entries[index]);
@@ -116,7 +121,7 @@ internal sealed class EndpointStatusTracker
         HealthStatus? worst = null;
         foreach (var slot in slots)
         {
-            if (slot.Current is { } current)
+            if (CurrentOf(slot) is { } current)
             {
                 var counted = Evaluation.Counted(current.Status, slot.Policy);
                 if (worst is null || counted < worst)
@@ -177,7 +182,7 @@ internal sealed class EndpointStatusTracker
 
         foreach (var slot in entry.Slots)
         {
-            if (!slot.IsLifecycle && slot.Current is { } current && Evaluation.Counted(current.Status, slot.Policy) == HealthStatus.Unhealthy)
+            if (!slot.IsLifecycle && CurrentOf(slot) is { } current && Evaluation.Counted(current.Status, slot.Policy) == HealthStatus.Unhealthy)
             {
                 return LogLevel.Error;
             }
@@ -185,6 +190,10 @@ internal sealed class EndpointStatusTracker
 
         return StartupFailed(_engine.Availability) ? LogLevel.Error : LogLevel.Information;
     }
+
+    /// <summary>The slot's announced result, if it is current: produced since the check was last enabled, and enabled.</summary>
+    private static CheckOutcome? CurrentOf(CheckSlot slot) =>
+        slot.Announced is { } announced && announced.Epoch == slot.Epoch && slot.Policy.Enabled ? announced : null;
 
     private static bool StartupFailed(HealthKitAvailability availability) =>
         Array.Exists(availability.Tasks, task => task.Status is StartupTaskStatus.Failed or StartupTaskStatus.TimedOut);

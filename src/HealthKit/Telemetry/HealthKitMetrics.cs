@@ -63,7 +63,7 @@ internal sealed class HealthKitMetrics
             "healthkit.endpoint.status",
             ObserveEndpointStatus,
             unit: "{status}",
-            description: "1 for the endpoint's status, kept current as results change and when the drain begins: the worst among the latest results of its checks (those with a result); 0 for each other status reported for it before.");
+            description: "1 for the worst status among the latest results of the endpoint's checks (those with a result); 0 for each other status reported for it before.");
         _duration = meter.CreateHistogram(
             "healthkit.check.duration",
             unit: "s",
