@@ -79,6 +79,19 @@ public sealed class HealthKitOptions
     /// </value>
     public bool IncludeExceptionDetails { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether HealthKit answers Microsoft's <c>HealthCheckService</c>: the service behind
+    /// <c>MapHealthChecks</c>, <c>IHealthCheckPublisher</c>s and any code that resolves it.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="false"/>: the application's <c>HealthCheckService</c> is left as it was, so existing
+    /// <c>MapHealthChecks</c> endpoints, publishers and other callers keep Microsoft's behaviour (every call runs the
+    /// checks, with each registration's own timeout or none), and HealthKit answers only its own endpoints. Set it to
+    /// <see langword="true"/> once the application has moved to HealthKit, so that every caller shares the endpoints'
+    /// runs, cache, timeouts, damping, disabled checks and redaction, and no caller adds load on a dependency.
+    /// </value>
+    public bool ReplaceHealthCheckService { get; set; }
+
     /// <summary>Gets the options for answers in <c>application/health+json</c>, bound from <c>HealthKit:HealthJson</c>.</summary>
     public HealthJsonOptions HealthJson { get; } = new();
 

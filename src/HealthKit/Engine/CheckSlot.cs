@@ -380,11 +380,13 @@ internal sealed class CheckSlot
                 return;
             }
 
+            // Produced now (its producedAt is when it was found stale), aged from the last real result: healthkit.check.age
+            // keeps growing, and an on-demand check's cache has long expired.
             var stale = new CheckOutcome(
                 HealthStatus.Unhealthy,
                 string.Create(CultureInfo.InvariantCulture, $"stale: last result {age.TotalSeconds:0.0} s ago (more than the maximum age of {maxAge.Value.TotalSeconds:0.0} s)"),
                 last.Duration,
-                last.ProducedAt,
+                _engine.TimeProvider.GetUtcNow(),
                 last.ProducedTimestamp,
                 [],
                 exceptionMessage: null,

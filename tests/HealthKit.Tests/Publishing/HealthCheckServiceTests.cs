@@ -11,7 +11,11 @@ public sealed class HealthCheckServiceTests
     private const string Secret = "Sup3rS3cret-9c1d";
 
     private static Task<TestHost> Start(FakeTimeProvider time, Action<IHealthChecksBuilder> checks, Action<HealthKitOptions>? options = null) =>
-        TestHost.StartWithChecksAsync(time, checks, options);
+        TestHost.StartWithChecksAsync(time, checks, o =>
+        {
+            o.ReplaceHealthCheckService = true;
+            options?.Invoke(o);
+        });
 
     [Fact]
     public async Task CheckHealthAsync_InterleavedWithEndpoints_RunsCheckOncePerTtl()
