@@ -89,6 +89,20 @@ public sealed class HealthCheckPolicy
     public TimeSpan? SlowThreshold { get; set; }
 
     /// <summary>
+    /// Gets or sets the age beyond which the check's latest result is no longer believed: it is then reported as
+    /// Unhealthy, <c>stale: last result … ago</c>, at that moment (a timer, not the next request), so listeners, the
+    /// webhook, the log (once) and the gauges hear it. The next result replaces it.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/>: for a <see cref="HealthCheckMode.Background"/> check, three periods plus
+    /// its timeout, so that two missed runs in a row are tolerated and a third is not; for an on-demand check, no maximum
+    /// age (a request runs it again once its result is older than its time-to-live). The lifecycle checks are exempt.
+    /// It must be longer than the timeout, and for a Background check longer than its period (with 10% jitter) plus its
+    /// timeout, or startup stops naming the key.
+    /// </value>
+    public TimeSpan? MaxAge { get; set; }
+
+    /// <summary>
     /// Gets or sets whether the check runs at all. A disabled check is not run, and is left out of every report and every
     /// aggregate, as if it were not registered; <c>checks/&lt;name&gt;</c> answers an empty, Healthy report for it.
     /// </summary>

@@ -30,7 +30,6 @@ internal sealed class HealthEndpointHandler
     private readonly DetailsPolicy? _detailsPolicy;
     private readonly HealthDetailLevel _authorizedDetailLevel;
     private readonly ILogger _logger;
-    private int _lastStatus = -1;
 
     public HealthEndpointHandler(
         HealthEngine engine,
@@ -53,7 +52,7 @@ internal sealed class HealthEndpointHandler
         _logger = logger;
     }
 
-    public Task InvokeAsync(HttpContext context) => AnswerAsync(context, _slots, _endpoint.Key, trackStatus: true);
+    public Task InvokeAsync(HttpContext context) => AnswerAsync(context, _slots, _endpoint.Key);
 
     /// <summary>Answers <c>checks/{name}</c>: that one check, or 404 when this endpoint runs no check of that name.</summary>
     public Task InvokeCheckAsync(HttpContext context)
@@ -64,7 +63,7 @@ internal sealed class HealthEndpointHandler
             return WriteErrorAsync(context, StatusCodes.Status404NotFound, "no health check of that name");
         }
 
-        return AnswerAsync(context, slot, slot[0].Name, trackStatus: false);
+        return AnswerAsync(context, slot, slot[0].Name);
     }
 
     /// <summary>
@@ -80,7 +79,7 @@ internal sealed class HealthEndpointHandler
         return Task.CompletedTask;
     }
 
-    private async Task AnswerAsync(HttpContext context, CheckSlot[] slots, string name, bool trackStatus)
+    private async Task AnswerAsync(HttpContext context, CheckSlot[] slots, string name)
     {
         var aborted = context.RequestAborted;
         try
@@ -101,12 +100,9 @@ internal sealed class HealthEndpointHandler
                 level = HealthDetailLevel.Components;
             }
 
+            // The endpoint's status as listeners, logs and gauges know it is kept by the engine as results change; the
+            // answer is this evaluation's.
             var evaluation = await _engine.EvaluateAsync(request.Slots, _endpoint.Deadline, aborted).ConfigureAwait(false);
-            if (trackStatus && request.Notes is null)
-            {
-                TrackStatus(evaluation.Status);
-            }
-
             await WriteAsync(context, name, evaluation, new(level, granted), request).ConfigureAwait(false);
         }
         catch (Exception ex) when (aborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
@@ -280,32 +276,6 @@ internal sealed class HealthEndpointHandler
         headers.CacheControl = NoCache;
         headers.Pragma = PragmaNoCache;
         headers.Expires = ExpiresInThePast;
-    }
-
-    private void TrackStatus(HealthStatus status)
-    {
-        var previous = Interlocked.Exchange(ref _lastStatus, (int)status);
-        NotifyListeners(previous, status);
-        var level = _engine.Availability.IsStopping ? LogLevel.Information : Log.LevelFor(status);
-        if (previous != (int)status && (previous >= 0 || status != HealthStatus.Healthy) && _logger.IsEnabled(level))
-        {
-            Log.EndpointStatusChanged(
-                _logger,
-                level,
-                _endpoint.Key,
-                previous < 0 ? Log.Unknown : Log.StatusNames[previous],
-                status);
-        }
-    }
-
-    /// <summary>Queues the endpoint's change for the <see cref="IHealthStatusListener"/>s; never waits for them.</summary>
-    private void NotifyListeners(int previous, HealthStatus status)
-    {
-        HealthStatus? before = previous < 0 ? null : (HealthStatus)previous;
-        if (HealthStatusNotifier.IsChange(before, status))
-        {
-            _engine.Notifier.EndpointChanged(_endpoint.Key, before, status);
-        }
     }
 
     /// <summary>

@@ -125,7 +125,9 @@ internal sealed class BackgroundCheckRunner : BackgroundService
         var time = _engine.TimeProvider;
         while (!stoppingToken.IsCancellationRequested)
         {
-            // A disabled check keeps its loop, so that enabling it again needs no new one, but it is not run.
+            // A disabled check keeps its loop, so that enabling it again needs no new one, but it is not run. The epoch is
+            // read first: a disable or enable after this line changes it, and the wait below runs the check at once.
+            var epoch = slot.Epoch;
             var ran = slot.Policy.Enabled;
             if (ran)
             {
@@ -147,7 +149,7 @@ internal sealed class BackgroundCheckRunner : BackgroundService
 
             try
             {
-                if (!await WaitForNextRunAsync(slot, ran, stoppingToken).ConfigureAwait(false))
+                if (!await WaitForNextRunAsync(slot, epoch, stoppingToken).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -167,10 +169,14 @@ internal sealed class BackgroundCheckRunner : BackgroundService
 
     /// <summary>
     /// Waits one period from now. A reload wakes the wait: a new period is counted from the start of the wait, a check
-    /// enabled again runs at once (its last result is from before it was turned off), and a check taken out of Background
-    /// mode ends its loop (returns <see langword="false"/>).
+    /// enabled again runs at once (its last result is from before it was turned off), whatever happened in between
+    /// (disabled and enabled again within one period included), and a check taken out of Background mode ends its loop
+    /// (returns <see langword="false"/>).
     /// </summary>
-    private async Task<bool> WaitForNextRunAsync(CheckSlot slot, bool ran, CancellationToken stoppingToken)
+    /// <param name="slot">The check.</param>
+    /// <param name="epoch">The slot's <see cref="CheckSlot.Epoch"/> read before the run that preceded this wait.</param>
+    /// <param name="stoppingToken">Fires when the host stops.</param>
+    private async Task<bool> WaitForNextRunAsync(CheckSlot slot, int epoch, CancellationToken stoppingToken)
     {
         var time = _engine.TimeProvider;
         var waitStarted = time.GetTimestamp();
@@ -183,6 +189,18 @@ internal sealed class BackgroundCheckRunner : BackgroundService
                 return false;
             }
 
+            Task changed;
+            lock (_gate)
+            {
+                changed = _changed.Task;
+            }
+
+            // Read after taking the signal, so that an enable after this line wakes the wait below.
+            if (slot.Epoch != epoch && slot.Policy.Enabled)
+            {
+                return true;
+            }
+
             var remaining = delay - time.GetElapsedTime(waitStarted);
             // Stryker disable once Equality : exactly zero needs the clock on the random delay to the tick; the 0 ms wait then rereads a clock that has moved on
             if (remaining <= TimeSpan.Zero)
@@ -192,12 +210,6 @@ internal sealed class BackgroundCheckRunner : BackgroundService
 
             // Timers count whole milliseconds: a fraction would fire at once, find time still short, and spin.
             remaining = TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds));
-
-            Task changed;
-            lock (_gate)
-            {
-                changed = _changed.Task;
-            }
 
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var elapsed = Task.Delay(remaining, time, wait.Token);
@@ -210,11 +222,6 @@ internal sealed class BackgroundCheckRunner : BackgroundService
             }
 
             var policy = slot.Policy;
-            if (!ran && policy.Enabled)
-            {
-                return !LeavesBackground(slot);
-            }
-
             if (policy.Period != period)
             {
                 period = policy.Period;

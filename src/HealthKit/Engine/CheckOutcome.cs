@@ -61,6 +61,15 @@ internal sealed class CheckOutcome
     public int StateVersion { get; set; }
 
     /// <summary>
+    /// Whether this outcome stands in for a result older than the check's maximum age: Unhealthy, with the old result's
+    /// production time, so that its age keeps growing.
+    /// </summary>
+    public bool Stale { get; init; }
+
+    /// <summary>The slot's <see cref="CheckSlot.Epoch"/> when the run started; set once, before the outcome is published.</summary>
+    public int Epoch { get; set; }
+
+    /// <summary>
     /// An opaque slot for the endpoint writers to keep what they render from this outcome, so that a cached outcome is
     /// rendered once, not once per request. The engine never reads it.
     /// </summary>

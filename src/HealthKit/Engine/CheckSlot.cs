@@ -32,6 +32,9 @@ internal sealed class CheckSlot
     private Run? _current;
     private Run? _abandoned;
     private Settings _settings;
+    private int _epoch;
+    private ITimer? _staleTimer;
+    private CheckOutcome? _announced;
 
     public CheckSlot(HealthEngine engine, int index, HealthCheckRegistration registration, EffectivePolicy policy)
     {
@@ -70,10 +73,47 @@ internal sealed class CheckSlot
             throw new InvalidOperationException($"The policy of the lifecycle check '{Name}' is fixed.");
         }
 
-        Volatile.Write(ref _settings, new Settings(Registration, policy));
+        lock (_gate)
+        {
+            var enabled = Policy.Enabled;
+            Volatile.Write(ref _settings, new Settings(Registration, policy));
+
+            // Written after the policy, so that whoever reads a new epoch also reads the policy that made it.
+            if (enabled != policy.Enabled)
+            {
+                Interlocked.Increment(ref _epoch);
+            }
+
+            ArmStaleTimer();
+        }
     }
 
+    /// <summary>
+    /// A number that changes each time the check is disabled or enabled. A result belongs to the epoch its run started
+    /// in; only a result of the current epoch is <see cref="Current"/>, so that a check enabled again is run again before
+    /// anything reports it, and a run that started before a disable publishes nothing.
+    /// </summary>
+    public int Epoch => Volatile.Read(ref _epoch);
+
+    /// <summary>The latest result, whatever its epoch: what a listener last heard about the check.</summary>
     public CheckOutcome? Last => Volatile.Read(ref _last);
+
+    /// <summary>
+    /// The latest result whose change has been handed to the log and the listeners, set by
+    /// <see cref="EndpointStatusTracker"/> under its lock: endpoint statuses are computed from it, so an endpoint's change
+    /// is never queued before the change of the check that caused it.
+    /// </summary>
+    internal CheckOutcome? Announced
+    {
+        get => Volatile.Read(ref _announced);
+        set => Volatile.Write(ref _announced, value);
+    }
+
+    /// <summary>
+    /// The latest result if it was produced since the check was last enabled, and the check is enabled; otherwise
+    /// <see langword="null"/>. What every aggregate (endpoint status, gauges) reads.
+    /// </summary>
+    public CheckOutcome? Current => Volatile.Read(ref _last) is { } last && last.Epoch == Epoch && Policy.Enabled ? last : null;
 
     /// <summary>A snapshot of the run state, for diagnostics: a run in flight, and a check abandoned at its timeout.</summary>
     internal (bool Running, bool Abandoned) RunState
@@ -94,7 +134,7 @@ internal sealed class CheckSlot
     public CheckOutcome? TryGetFresh(long now)
     {
         var last = Volatile.Read(ref _last);
-        if (last is null)
+        if (last is null || last.Epoch != Epoch)
         {
             return null;
         }
@@ -148,11 +188,11 @@ internal sealed class CheckSlot
                     string.Create(CultureInfo.InvariantCulture, $"{TimedOutDescription} (the previous run has not returned after {runningFor.TotalSeconds:0.0} s)"),
                     runningFor,
                     now);
-                published = Publish(Policy, refused, _engine.Availability.Version);
+                published = Publish(Policy, refused, _engine.Availability.Version, Epoch);
             }
             else
             {
-                run = new Run(this, started, _engine.Availability.Version, Volatile.Read(ref _settings));
+                run = new Run(this, started, _engine.Availability.Version, Epoch, Volatile.Read(ref _settings));
                 _current = run;
             }
         }
@@ -203,7 +243,7 @@ internal sealed class CheckSlot
 
             var now = _engine.TimeProvider.GetTimestamp();
             raw = TimedOutResult(TimedOutDescription, _engine.TimeProvider.GetElapsedTime(expired.Started, now), now);
-            published = Publish(expired.Settings.Policy, raw, expired.Version);
+            published = Publish(expired.Settings.Policy, raw, expired.Version, expired.Epoch);
             expired.Outcome = published.Outcome;
             expired.DisposeTimer();
         }
@@ -244,13 +284,13 @@ internal sealed class CheckSlot
             {
                 run.Ended = ends = true;
                 _current = null;
-                published = Publish(run.Settings.Policy, result.Outcome, run.Version);
+                published = Publish(run.Settings.Policy, result.Outcome, run.Version, run.Epoch);
                 run.Outcome = published.Outcome;
             }
             else if (!result.Cancelled)
             {
                 // The run was abandoned at its timeout and has now returned: its late result is the latest news.
-                published = Publish(run.Settings.Policy, result.Outcome, run.Version);
+                published = Publish(run.Settings.Policy, result.Outcome, run.Version, run.Epoch);
             }
             else
             {
@@ -284,14 +324,111 @@ internal sealed class CheckSlot
         }
     }
 
-    /// <summary>Damps a raw outcome, stores it as the latest, and returns it with the one it replaced. Under the lock.</summary>
-    private Published Publish(EffectivePolicy policy, CheckOutcome raw, int stateVersion)
+    /// <summary>
+    /// Damps a raw outcome, stores it as the latest, and returns it with the one it replaced. Under the lock. A run that
+    /// started before the check was disabled (or disabled and enabled again) stores nothing: its outcome goes to the
+    /// callers that waited for it, and nowhere else.
+    /// </summary>
+    private Published Publish(EffectivePolicy policy, CheckOutcome raw, int stateVersion, int epoch)
     {
         var previous = _last;
         var outcome = Damp(policy, previous, raw);
         outcome.StateVersion = stateVersion;
+        outcome.Epoch = epoch;
+        if (epoch != _epoch || !Policy.Enabled)
+        {
+            return new Published(previous, outcome, Discarded: true);
+        }
+
         Volatile.Write(ref _last, outcome);
+        ArmStaleTimer();
         return new Published(previous, outcome);
+    }
+
+    /// <summary>
+    /// Sets the timer that reports the latest result stale when it reaches the maximum age, or stops it when there is no
+    /// maximum age or nothing to age. Under the lock.
+    /// </summary>
+    private void ArmStaleTimer()
+    {
+        var due = System.Threading.Timeout.InfiniteTimeSpan;
+        if (Policy.MaxAge is { } maxAge && _last is { Stale: false } last && last.Epoch == _epoch && Policy.Enabled)
+        {
+            var remaining = maxAge - _engine.TimeProvider.GetElapsedTime(last.ProducedTimestamp);
+            due = remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+        }
+
+        if (_staleTimer is null)
+        {
+            if (due == System.Threading.Timeout.InfiniteTimeSpan)
+            {
+                return;
+            }
+
+            _staleTimer = _engine.TimeProvider.CreateTimer(static state => ((CheckSlot)state!).OnStale(), this, due, System.Threading.Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        _staleTimer.Change(due, System.Threading.Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// The latest result has reached the maximum age with nothing newer: it is replaced by an Unhealthy outcome that says
+    /// so, and that is published like a result, so listeners, the log and the gauges hear it when it happens.
+    /// </summary>
+    private void OnStale()
+    {
+        Published published;
+        TimeSpan age;
+        lock (_gate)
+        {
+            var last = _last;
+            var maxAge = Policy.MaxAge;
+            if (last is null || last.Stale || maxAge is null || last.Epoch != _epoch || !Policy.Enabled)
+            {
+                return;
+            }
+
+            age = _engine.TimeProvider.GetElapsedTime(last.ProducedTimestamp);
+            if (age < maxAge)
+            {
+                // A timer fired early, or the maximum age was raised meanwhile.
+                ArmStaleTimer();
+                return;
+            }
+
+            // Produced now (its producedAt is when it was found stale), aged from the last real result: healthkit.check.age
+            // keeps growing, and an on-demand check's cache has long expired.
+            var stale = new CheckOutcome(
+                HealthStatus.Unhealthy,
+                string.Create(CultureInfo.InvariantCulture, $"stale: last result {age.TotalSeconds:0.0} s ago (more than the maximum age of {maxAge.Value.TotalSeconds:0.0} s)"),
+                last.Duration,
+                _engine.TimeProvider.GetUtcNow(),
+                last.ProducedTimestamp,
+                [],
+                exceptionMessage: null,
+                last.ConsecutiveFailures,
+                last.FailingSinceTimestamp)
+            {
+                Stale = true,
+                StateVersion = last.StateVersion,
+                Epoch = last.Epoch,
+            };
+            Volatile.Write(ref _last, stale);
+            published = new Published(last, stale);
+        }
+
+        _engine.OnStale(this, published, age);
+    }
+
+    /// <summary>Stops the maximum-age timer; the engine is going away.</summary>
+    internal void StopTimers()
+    {
+        lock (_gate)
+        {
+            _staleTimer?.Dispose();
+            _staleTimer = null;
+        }
     }
 
     private CheckOutcome TimedOutResult(string description, TimeSpan elapsed, long now) => new(
@@ -333,8 +470,11 @@ internal sealed class CheckSlot
         return new CheckOutcome(status, description, raw.Duration, raw.ProducedAt, raw.ProducedTimestamp, data, raw.ExceptionMessage, count, since);
     }
 
-    /// <summary>The outcome a run published, and the latest outcome before it.</summary>
-    internal readonly record struct Published(CheckOutcome? Previous, CheckOutcome Outcome);
+    /// <summary>
+    /// The outcome a run published, and the latest outcome before it. <see cref="Discarded"/>: the check was disabled
+    /// since the run started, so the outcome was not stored and is not news.
+    /// </summary>
+    internal readonly record struct Published(CheckOutcome? Previous, CheckOutcome Outcome, bool Discarded = false);
 
     /// <summary>
     /// What one execution of a check produced. <see cref="Cancelled"/>: it stopped because its token fired.
@@ -372,11 +512,12 @@ internal sealed class CheckSlot
         private CancellationTokenRegistration _stopping;
         private ITimer? _timer;
 
-        public Run(CheckSlot slot, long started, int version, Settings settings)
+        public Run(CheckSlot slot, long started, int version, int epoch, Settings settings)
         {
             _slot = slot;
             Started = started;
             Version = version;
+            Epoch = epoch;
             Settings = settings;
             Completion = new(this, TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -394,6 +535,9 @@ internal sealed class CheckSlot
 
         /// <summary>The application-state version read when the run started.</summary>
         public int Version { get; }
+
+        /// <summary>The slot's <see cref="CheckSlot.Epoch"/> when the run started.</summary>
+        public int Epoch { get; }
 
         /// <summary>An outcome has been published for this run (the check returned, or it timed out).</summary>
         public bool Ended { get; set; }

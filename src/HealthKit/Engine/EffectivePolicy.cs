@@ -35,4 +35,7 @@ internal sealed record EffectivePolicy(
 
     /// <summary>A run that takes this long or longer is logged as slow.</summary>
     public TimeSpan SlowThreshold { get; init; }
+
+    /// <summary>The age beyond which the latest result is reported as stale; <see langword="null"/>: none.</summary>
+    public TimeSpan? MaxAge { get; init; }
 }

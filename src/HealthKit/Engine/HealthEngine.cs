@@ -75,7 +75,14 @@ internal sealed class HealthEngine : IDisposable
             throw new InvalidOperationException(errors[0]);
         }
 
+        if (CheckMaxAges(Options, [.. Slots.Select(slot => slot.Policy)]) is { Count: > 0 } ageErrors)
+        {
+            throw new InvalidOperationException(ageErrors[0]);
+        }
+
         WarnCappedRegistrationTimeouts();
+        Endpoints = new EndpointStatusTracker(this, Options.Endpoints.All, logger);
+        Availability.Changed += OnAvailabilityChanged;
         var meter = meterFactory?.Create(new MeterOptions(HealthKitTelemetry.MeterName) { Version = typeof(HealthEngine).Assembly.GetName().Version?.ToString() });
         Telemetry = new RunTelemetry(this, meter, logger);
 
@@ -105,6 +112,9 @@ internal sealed class HealthEngine : IDisposable
     public HealthStatusNotifier Notifier { get; }
 
     public CheckSlot[] Slots { get; }
+
+    /// <summary>Every enabled endpoint's status, kept current as results, policies and availability change.</summary>
+    public EndpointStatusTracker Endpoints { get; }
 
     /// <summary>Spans, metrics and slow-run warnings about the runs.</summary>
     internal RunTelemetry Telemetry { get; }
@@ -147,7 +157,8 @@ internal sealed class HealthEngine : IDisposable
             policies[i] = ResolvePolicy(registration, _declared.GetValueOrDefault(registration), options, Options.Endpoints);
         }
 
-        return policies;
+        errors = CheckMaxAges(options, policies);
+        return errors.Count > 0 ? null : policies;
     }
 
     /// <summary>
@@ -171,10 +182,42 @@ internal sealed class HealthEngine : IDisposable
         // Stryker disable once Equality : woken with no policy changed, each background loop keeps its period and due time
         if (changed.Count > 0)
         {
+            Endpoints.Refresh();
             PoliciesChanged?.Invoke();
         }
 
         return changed;
+    }
+
+    /// <summary>
+    /// A maximum age that is set must leave room for a run: longer than the check's timeout, and for a Background check
+    /// longer than its period (lengthened by the jitter) plus its timeout, or every result would go stale before the next.
+    /// </summary>
+    private List<string> CheckMaxAges(HealthKitOptions options, EffectivePolicy[] policies)
+    {
+        var errors = new List<string>();
+        for (var i = 0; i < Slots.Length; i++)
+        {
+            var name = Slots[i].Name;
+            var policy = policies[i];
+            options.Checks.TryGetValue(name, out var own);
+            if (policy.Fixed || policy.MaxAge is not { } maxAge || (own?.MaxAge ?? options.Defaults.MaxAge) is null)
+            {
+                continue;
+            }
+
+            var key = own?.MaxAge is not null ? ConfigurationBinding.CheckKey(name) + ":" + nameof(HealthCheckPolicy.MaxAge) : HealthKitOptions.SectionName + ":Defaults:" + nameof(HealthCheckPolicy.MaxAge);
+            var background = policy.Mode == HealthCheckMode.Background;
+            var least = background ? (policy.Period * (1 + HealthKitOptionsValidator.PeriodJitter)) + policy.Timeout : policy.Timeout;
+            if (maxAge <= least)
+            {
+                errors.Add(background
+                    ? $"The configuration key '{key}' ({maxAge}) must be longer than the period of health check '{name}' with its 10% jitter plus its timeout ({least}); otherwise its results go stale before the next run. Raise {nameof(HealthCheckPolicy.MaxAge)} (three periods is a good start) or shorten the period."
+                    : $"The configuration key '{key}' ({maxAge}) must be longer than the timeout of health check '{name}' ({least}). Raise {nameof(HealthCheckPolicy.MaxAge)}.");
+            }
+        }
+
+        return errors;
     }
 
     private List<string> CheckOverrides(HealthKitOptions options)
@@ -217,8 +260,9 @@ internal sealed class HealthEngine : IDisposable
             var background = slot.Policy.Mode == HealthCheckMode.Background;
 
             // A background check answers with its latest result, however old; the runner keeps it fresh. Until it has a
-            // first one, requests join (or start) the run like any on-demand check would.
-            if ((background ? slot.Last : slot.TryGetFresh(start)) is { } ready)
+            // first one (or a first one since it was enabled again), requests join (or start) the run like any on-demand
+            // check would.
+            if ((background ? slot.Current : slot.TryGetFresh(start)) is { } ready)
             {
                 Telemetry.Cached(slot);
                 outcomes[i] = ready;
@@ -398,10 +442,23 @@ internal sealed class HealthEngine : IDisposable
 
     private CheckOutcome TimedOut(CheckSlot slot, long started) => FailureOutcome(slot, started, TimedOutDescription);
 
+    /// <summary>A check's latest result reached its maximum age: logged once, then published like any outcome.</summary>
+    internal void OnStale(CheckSlot slot, CheckSlot.Published published, TimeSpan age)
+    {
+        Log.CheckStale(_logger, slot.Name, age.TotalSeconds, slot.Policy.MaxAge.GetValueOrDefault().TotalSeconds);
+        OnPublished(slot, published, exception: null, timedOut: false);
+    }
+
     /// <summary>Logs a published outcome: a status change once, at a level chosen by the new status.</summary>
     internal void OnPublished(CheckSlot slot, CheckSlot.Published published, Exception? exception, bool timedOut)
     {
-        var (previous, outcome) = published;
+        var (previous, outcome, discarded) = published;
+        if (discarded)
+        {
+            // The check was disabled while this run was going: it says nothing, to the log or to anyone else.
+            return;
+        }
+
         if (timedOut)
         {
             Log.CheckTimedOut(_logger, slot.Name, outcome.Duration.TotalMilliseconds);
@@ -429,6 +486,26 @@ internal sealed class HealthEngine : IDisposable
         else if (exception is not null)
         {
             Log.CheckFailed(_logger, exception, slot.Name, outcome.Status);
+        }
+
+        Endpoints.OnCheckChanged(slot);
+    }
+
+    /// <summary>
+    /// The application's availability changed (started, a startup task moved on, marked ready or not, the drain began):
+    /// the lifecycle checks that follow it are run at once, so that every endpoint's status, the listeners and the gauges
+    /// hear of it when it happens, not at the next probe. A check nothing has asked about yet is left alone, except when
+    /// readiness fails: a shutdown is announced whether or not anything probes.
+    /// </summary>
+    private void OnAvailabilityChanged()
+    {
+        var failing = Availability.ReadinessFailing;
+        foreach (var slot in Slots)
+        {
+            if (slot.Policy.FollowsState && (failing || slot.Last is not null))
+            {
+                _ = slot.GetOrStartRun(TimeProvider.GetTimestamp(), reuseFresh: true);
+            }
         }
     }
 
@@ -471,16 +548,18 @@ internal sealed class HealthEngine : IDisposable
             };
         }
 
+        var period = own?.Period ?? defaults.Period ?? registration.Period ?? DefaultPeriod;
         return new EffectivePolicy(
             timeout,
             own?.CacheTtl ?? defaults.CacheTtl!.Value,
             own?.FailureCacheTtl ?? defaults.FailureCacheTtl!.Value,
             mode,
-            own?.Period ?? defaults.Period ?? registration.Period ?? DefaultPeriod,
+            period,
             own?.UnhealthyAfterFailures ?? defaults.UnhealthyAfterFailures,
             own?.UnhealthyAfterDuration ?? defaults.UnhealthyAfterDuration)
         {
             SlowThreshold = own?.SlowThreshold ?? defaults.SlowThreshold ?? timeout / 2,
+            MaxAge = own?.MaxAge ?? defaults.MaxAge ?? (mode == HealthCheckMode.Background ? (DefaultMaxAgePeriods * period) + timeout : null),
             Enabled = own?.Enabled ?? true,
             Critical = own?.Critical ?? true,
         };
@@ -543,6 +622,7 @@ internal sealed class HealthEngine : IDisposable
         Add(nameof(HealthCheckPolicy.UnhealthyAfterFailures), policy.UnhealthyAfterFailures);
         Add(nameof(HealthCheckPolicy.UnhealthyAfterDuration), policy.UnhealthyAfterDuration);
         Add(nameof(HealthCheckPolicy.SlowThreshold), policy.SlowThreshold);
+        Add(nameof(HealthCheckPolicy.MaxAge), policy.MaxAge);
         Add(nameof(HealthCheckPolicy.Enabled), policy.Enabled);
         Add(nameof(HealthCheckPolicy.Critical), policy.Critical);
         return set;
@@ -556,12 +636,21 @@ internal sealed class HealthEngine : IDisposable
         }
     }
 
+    /// <summary>A Background check's default maximum age, in periods (plus its timeout): two missed runs are tolerated.</summary>
+    private const int DefaultMaxAgePeriods = 3;
+
     /// <summary>The period of <c>HealthCheckPublisherOptions</c>, used when nothing else sets one.</summary>
     private static readonly TimeSpan DefaultPeriod = TimeSpan.FromSeconds(30);
 
     /// <summary>Cancels every run still in flight. The source is not disposed: a run may still register on it.</summary>
     public void Dispose()
     {
+        Availability.Changed -= OnAvailabilityChanged;
+        foreach (var slot in Slots)
+        {
+            slot.StopTimers();
+        }
+
         _stopping.Cancel();
         Scheduler.Dispose();
     }

@@ -41,6 +41,9 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
 
     internal static readonly TimeSpan MaxDrainDelay = TimeSpan.FromMinutes(10);
 
+    /// <summary>The longest maximum age: well below <see cref="TimerLimit"/>, and longer than three of the longest periods.</summary>
+    internal static readonly TimeSpan MaxAgeLimit = TimeSpan.FromDays(7);
+
     private const string Root = HealthKitOptions.SectionName;
 
     public ValidateOptionsResult Validate(string? name, HealthKitOptions options)
@@ -256,6 +259,12 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         if (policy.SlowThreshold is { } slow && (slow <= TimeSpan.Zero || slow > MaxDeadline))
         {
             errors.Add($"{key}:{nameof(HealthCheckPolicy.SlowThreshold)} must be greater than zero and at most {MaxDeadline} (was {slow}).");
+        }
+
+        // Checked against the check's own period and timeout by the engine, which knows them once defaults are resolved.
+        if (policy.MaxAge is { } maxAge && (maxAge <= TimeSpan.Zero || maxAge > MaxAgeLimit))
+        {
+            errors.Add($"{key}:{nameof(HealthCheckPolicy.MaxAge)} must be greater than zero and at most {MaxAgeLimit} (was {maxAge}).");
         }
     }
 

@@ -47,8 +47,8 @@ internal static partial class Log
     public static partial void ListenerTimedOut(ILogger logger, string listener, double timeoutMilliseconds, HealthStatusChangeKind kind, string name, Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus status);
 
     [LoggerMessage(EventId = Events.ListenerQueueFull, EventName = "HealthKitListenerQueueFull", Level = LogLevel.Warning,
-        Message = "{Capacity} status changes are waiting for the health status listeners; further changes are dropped until they catch up")]
-    public static partial void ListenerQueueFull(ILogger logger, int capacity);
+        Message = "{Capacity} status changes are waiting for health status listener {Listener}; until it catches up, further changes of a check or endpoint already waiting are merged into the waiting one, so it hears the latest state")]
+    public static partial void ListenerQueueFull(ILogger logger, int capacity, string listener);
 
     [LoggerMessage(EventId = Events.WebhookFailed, EventName = "HealthKitWebhookFailed", Level = LogLevel.Warning,
         Message = "The health status webhook did not accept the change of {Kind} '{Name}' to {Status} after {Attempts} attempts: {Reason}")]

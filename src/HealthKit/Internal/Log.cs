@@ -28,6 +28,7 @@ internal static partial class Log
         public const int DrainCompleted = 9;
         public const int StartupTaskFailed = 10;
         public const int Started = 11;
+        public const int CheckStale = 12;
         public const int StartupTaskTimedOut = 20;
         public const int StartupTasksPending = 21;
         public const int StartupTaskBlocksShutdown = 22;
@@ -99,6 +100,10 @@ internal static partial class Log
     [LoggerMessage(EventId = Events.EndpointStatusChanged, EventName = "HealthKitEndpointStatusChanged",
         Message = "Health endpoint '{Endpoint}' changed from {PreviousStatus} to {Status}")]
     public static partial void EndpointStatusChanged(ILogger logger, LogLevel level, string endpoint, string previousStatus, HealthStatus status);
+
+    [LoggerMessage(EventId = Events.CheckStale, EventName = "HealthKitCheckStale", Level = LogLevel.Warning,
+        Message = "Health check '{Check}' has no result newer than {AgeSeconds:0.0} s, more than its maximum age of {MaxAgeSeconds:0.0} s (HealthKit:Checks:<name>:MaxAge): it is reported Unhealthy until it runs again")]
+    public static partial void CheckStale(ILogger logger, string check, double ageSeconds, double maxAgeSeconds);
 
     [LoggerMessage(EventId = Events.RequestAborted, EventName = "HealthKitRequestAborted", Level = LogLevel.Debug,
         Message = "Health request to '{Endpoint}' was aborted by the client")]

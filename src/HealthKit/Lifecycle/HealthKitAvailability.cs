@@ -51,6 +51,11 @@ public sealed class HealthKitAvailability
     /// <summary>Gets the reason given to <see cref="MarkNotReady"/>, or <see langword="null"/> when the application is ready.</summary>
     public string? NotReadyReason => Volatile.Read(ref _notReadyReason);
 
+    /// <summary>
+    /// Raised after anything the lifecycle checks report has changed, outside the lock, on the thread that changed it.
+    /// </summary>
+    internal event Action? Changed;
+
     /// <summary>A number that changes whenever anything the lifecycle checks report changes.</summary>
     internal int Version => Volatile.Read(ref _version);
 
@@ -102,6 +107,8 @@ public sealed class HealthKitAvailability
 
             Interlocked.Increment(ref _version);
         }
+
+        Changed?.Invoke();
     }
 
     internal void OnTaskChanged(StartupTaskState task, StartupTaskStatus status, Exception? exception) =>
@@ -118,6 +125,8 @@ public sealed class HealthKitAvailability
             change();
             Interlocked.Increment(ref _version);
         }
+
+        Changed?.Invoke();
     }
 
     private void FailReadiness() => Change(() => Volatile.Write(ref _readinessFailing, true));

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using HealthKit.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -9,21 +8,27 @@ using Microsoft.Extensions.Options;
 namespace HealthKit.Listeners;
 
 /// <summary>
-/// Hands status changes to the registered <see cref="IHealthStatusListener"/>s: the engine and the endpoints queue a
-/// change without waiting, and a loop started with the host delivers each change to each listener in turn, with a
-/// timeout, containing whatever a listener does.
+/// Hands status changes to the registered <see cref="IHealthStatusListener"/>s: the engine queues a change without
+/// waiting, and each listener has a queue and a delivery loop of its own, started with the host, so that a slow listener
+/// (a webhook retrying) never delays another. Each call has a timeout, and whatever a listener does is contained.
 /// </summary>
 /// <remarks>
-/// The queue is bounded so that a stuck listener cannot hold memory without limit; when it is full, further changes are
-/// dropped and that is logged once until the queue drains. On stop, changes already queued are still delivered until the
-/// host's shutdown timeout runs out; this is how a listener hears that readiness failed at shutdown.
+/// <para>
+/// Each queue holds <see cref="Capacity"/> changes in the order they happened. When it is full, a new change of a subject
+/// (a check or an endpoint) that already waits in the queue is merged into the waiting one: the listener is told the
+/// subject went from what it last heard to the latest state, and intermediate flaps are skipped. A change whose merge
+/// ends where the listener last heard the subject is dropped. The latest state of every subject is always delivered, so
+/// a listener's last word for a subject equals its current state once the queue drains; a queue never holds more than
+/// <see cref="Capacity"/> changes plus one per subject.
+/// </para>
+/// <para>
+/// On stop, changes already queued are still delivered until the host's shutdown timeout runs out; this is how a
+/// listener hears that readiness failed at shutdown.
+/// </para>
 /// </remarks>
 internal sealed class HealthStatusNotifier : IHostedService, IDisposable
 {
     internal const int Capacity = 256;
-
-    private readonly Channel<HealthStatusChange> _queue = Channel.CreateBounded<HealthStatusChange>(
-        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     private readonly CancellationTokenSource _abort = new();
     private readonly IServiceProvider _services;
@@ -31,9 +36,10 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly bool _enabled;
-    private IHealthStatusListener[] _listeners = [];
-    private Task? _loop;
-    private int _full;
+    private readonly Lock _gate = new();
+    private List<HealthStatusChange>? _early = [];
+    private ListenerQueue[] _queues = [];
+    private Task? _loops;
     private bool _stopped;
 
     public HealthStatusNotifier(IServiceProvider services, IOptions<HealthKitOptions> options, TimeProvider time, ILogger<HealthStatusNotifier> logger)
@@ -57,11 +63,11 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
     }
 
     /// <summary>Queues the change of an endpoint's overall status.</summary>
-    public void EndpointChanged(string endpoint, HealthStatus? previous, HealthStatus status)
+    public void EndpointChanged(string endpoint, HealthStatus? previous, HealthStatus status, DateTimeOffset changedAt)
     {
         if (_enabled)
         {
-            Enqueue(new HealthStatusChange(HealthStatusChangeKind.Endpoint, endpoint, previous, status, description: null, _time.GetUtcNow()));
+            Enqueue(new HealthStatusChange(HealthStatusChangeKind.Endpoint, endpoint, previous, status, description: null, changedAt));
         }
     }
 
@@ -74,24 +80,50 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
 
     private void Enqueue(HealthStatusChange change)
     {
-        if (_queue.Writer.TryWrite(change))
+        lock (_gate)
         {
-            Volatile.Write(ref _full, 0);
+            // Before the host starts, the listeners are not resolved yet (one may depend on what depends on HealthKit);
+            // changes wait for them, up to one queue's worth.
+            if (_early is { } early)
+            {
+                if (early.Count < Capacity)
+                {
+                    early.Add(change);
+                }
+
+                return;
+            }
         }
-        else if (!Volatile.Read(ref _stopped) && Interlocked.Exchange(ref _full, 1) == 0)
+
+        foreach (var queue in Volatile.Read(ref _queues))
         {
-            Log.ListenerQueueFull(_logger, Capacity);
+            queue.Add(change);
         }
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_enabled)
+        if (!_enabled)
         {
-            _listeners = [.. _services.GetServices<IHealthStatusListener>()];
-            _loop = Task.Run(DeliverAllAsync, CancellationToken.None);
+            return Task.CompletedTask;
         }
 
+        ListenerQueue[] queues = [.. _services.GetServices<IHealthStatusListener>().Select(listener => new ListenerQueue(this, listener))];
+        lock (_gate)
+        {
+            foreach (var change in _early!)
+            {
+                foreach (var queue in queues)
+                {
+                    queue.Add(change);
+                }
+            }
+
+            _early = null;
+            Volatile.Write(ref _queues, queues);
+        }
+
+        _loops = Task.WhenAll(queues.Select(queue => Task.Run(queue.DeliverAllAsync, CancellationToken.None)));
         return Task.CompletedTask;
     }
 
@@ -99,30 +131,19 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
     {
         // A change after this point comes too late to be delivered; it is not a full queue.
         Volatile.Write(ref _stopped, true);
-        _queue.Writer.TryComplete();
-        if (_loop is null)
+        foreach (var queue in _queues)
+        {
+            queue.Complete();
+        }
+
+        if (_loops is null)
         {
             return;
         }
 
         using (cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _abort))
         {
-            await _loop.ConfigureAwait(false);
-        }
-    }
-
-    private async Task DeliverAllAsync()
-    {
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
-        {
-            while (reader.TryRead(out var change))
-            {
-                foreach (var listener in _listeners)
-                {
-                    await DeliverAsync(listener, change).ConfigureAwait(false);
-                }
-            }
+            await _loops.ConfigureAwait(false);
         }
     }
 
@@ -156,7 +177,131 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
         Volatile.Write(ref _stopped, true);
 
         // Not disposed: a delivery still in flight when the host is torn down without stopping may link to it.
-        _queue.Writer.TryComplete();
+        foreach (var queue in _queues)
+        {
+            queue.Complete();
+        }
+
         _abort.Cancel();
+    }
+
+    /// <summary>One listener's queue: changes in order, merged per subject once it is full.</summary>
+    private sealed class ListenerQueue(HealthStatusNotifier notifier, IHealthStatusListener listener)
+    {
+        private readonly Lock _gate = new();
+        private readonly LinkedList<HealthStatusChange> _pending = new();
+        private readonly Dictionary<(HealthStatusChangeKind Kind, string Name), LinkedListNode<HealthStatusChange>> _latest = [];
+        private TaskCompletionSource _signal = NewSignal();
+        private bool _full;
+        private bool _completed;
+
+        public void Add(HealthStatusChange change)
+        {
+            TaskCompletionSource signal;
+            var logFull = false;
+            lock (_gate)
+            {
+                if (_completed)
+                {
+                    return;
+                }
+
+                var subject = (change.Kind, change.Name);
+                if (_pending.Count >= Capacity && _latest.TryGetValue(subject, out var waiting))
+                {
+                    logFull = !_full;
+                    _full = true;
+                    Merge(subject, waiting, change);
+                }
+                else
+                {
+                    _latest[subject] = _pending.AddLast(change);
+                }
+
+                signal = _signal;
+            }
+
+            if (logFull && !Volatile.Read(ref notifier._stopped))
+            {
+                Log.ListenerQueueFull(notifier._logger, Capacity, listener.GetType().Name);
+            }
+
+            signal.TrySetResult();
+        }
+
+        /// <summary>Replaces a waiting change by one from what it came from to where <paramref name="change"/> went.</summary>
+        private void Merge((HealthStatusChangeKind, string) subject, LinkedListNode<HealthStatusChange> waiting, HealthStatusChange change)
+        {
+            var from = waiting.Value.PreviousStatus;
+            if (!IsChange(from, change.Status))
+            {
+                // Back where the listener last heard it: there is nothing to tell.
+                _pending.Remove(waiting);
+                _latest.Remove(subject);
+                return;
+            }
+
+            waiting.Value = new HealthStatusChange(change.Kind, change.Name, from, change.Status, change.Description, change.ChangedAt);
+        }
+
+        public void Complete()
+        {
+            TaskCompletionSource signal;
+            lock (_gate)
+            {
+                _completed = true;
+                signal = _signal;
+            }
+
+            signal.TrySetResult();
+        }
+
+        public async Task DeliverAllAsync()
+        {
+            while (true)
+            {
+                HealthStatusChange? change = null;
+                Task wait;
+                lock (_gate)
+                {
+                    if (_pending.First is { } first)
+                    {
+                        change = first.Value;
+                        _pending.Remove(first);
+                        var subject = (change.Kind, change.Name);
+                        if (_latest.TryGetValue(subject, out var latest) && latest == first)
+                        {
+                            _latest.Remove(subject);
+                        }
+
+                        if (_pending.Count == 0)
+                        {
+                            _full = false;
+                        }
+                    }
+                    else if (_completed)
+                    {
+                        return;
+                    }
+
+                    if (_signal.Task.IsCompleted)
+                    {
+                        _signal = NewSignal();
+                    }
+
+                    wait = _signal.Task;
+                }
+
+                if (change is null)
+                {
+                    await wait.ConfigureAwait(false);
+                    continue;
+                }
+
+                await notifier.DeliverAsync(listener, change).ConfigureAwait(false);
+            }
+        }
+
+        private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

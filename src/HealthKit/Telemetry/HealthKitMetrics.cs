@@ -34,7 +34,7 @@ internal sealed class HealthKitMetrics
     private readonly KeyValuePair<string, object?>[][][] _checkStatusTags;
     private readonly KeyValuePair<string, object?>[][][] _outcomeTags;
     private readonly int[] _checkSeen;
-    private readonly (CheckSlot[] Slots, KeyValuePair<string, object?>[][] StatusTags)[] _endpoints;
+    private readonly KeyValuePair<string, object?>[][][] _endpointStatusTags;
     private readonly int[] _endpointSeen;
 
     public HealthKitMetrics(Meter meter, HealthEngine engine)
@@ -47,10 +47,8 @@ internal sealed class HealthKitMetrics
         _checkTags = [.. slots.Select(slot => new[] { Tag(HealthKitDiagnostics.CheckName, slot.Name) })];
         _checkStatusTags = [.. slots.Select(slot => StatusTags(HealthKitDiagnostics.CheckName, slot.Name))];
         _outcomeTags = [.. slots.Select(slot => OutcomeValues.Select(outcome => new[] { Tag(HealthKitDiagnostics.CheckName, slot.Name), Tag(HealthKitDiagnostics.Outcome, outcome) }).ToArray())];
-        _endpoints = [.. engine.Options.Endpoints.All
-            .Where(endpoint => endpoint.Enabled)
-            .Select(endpoint => (engine.SlotsFor(endpoint), StatusTags(HealthKitDiagnostics.EndpointName, EndpointName(endpoint.Key))))];
-        _endpointSeen = new int[_endpoints.Length];
+        _endpointStatusTags = [.. engine.Endpoints.Keys.Select(key => StatusTags(HealthKitDiagnostics.EndpointName, EndpointName(key)))];
+        _endpointSeen = new int[_endpointStatusTags.Length];
 
         meter.CreateObservableGauge(
             "healthkit.check.status",
@@ -133,7 +131,7 @@ internal sealed class HealthKitMetrics
         for (var i = 0; i < slots.Length; i++)
         {
             // A disabled check is not run, so its last result says nothing about now; it goes quiet as it does in reports.
-            if (slots[i].Last is { } last && slots[i].Policy.Enabled)
+            if (slots[i].Current is { } last)
             {
                 AddStatus(buffer, ref _checkSeen[i], (int)last.Status, _checkStatusTags[i]);
             }
@@ -145,24 +143,13 @@ internal sealed class HealthKitMetrics
     private IEnumerable<Measurement<int>> ObserveEndpointStatus()
     {
         var buffer = (t_ints ??= new()).Clear();
-        for (var i = 0; i < _endpoints.Length; i++)
+        var endpoints = _engine.Endpoints;
+        for (var i = 0; i < _endpointStatusTags.Length; i++)
         {
-            var (slots, tags) = _endpoints[i];
-            var worst = StatusCount;
-            foreach (var slot in slots)
+            // An endpoint none of whose checks has a result is left out, as a check's own series are.
+            if (endpoints.Get(i).Status is { } status)
             {
-                // A check with no result yet is left out, as its own series are: nothing is known about it. Each result
-                // counts as the endpoints count it (a non-critical check's Unhealthy as Degraded; a disabled check not at all).
-                var policy = slot.Policy;
-                if (slot.Last is { } last && policy.Enabled)
-                {
-                    worst = Math.Min(worst, (int)Evaluation.Counted(last.Status, policy));
-                }
-            }
-
-            if (worst < StatusCount)
-            {
-                AddStatus(buffer, ref _endpointSeen[i], worst, tags);
+                AddStatus(buffer, ref _endpointSeen[i], (int)status, _endpointStatusTags[i]);
             }
         }
 
@@ -177,7 +164,8 @@ internal sealed class HealthKitMetrics
         var slots = _engine.Slots;
         for (var i = 0; i < slots.Length; i++)
         {
-            if (slots[i].Last is { } last)
+            // A disabled check's age is not exported: age alerts must not fire for a check that was turned off.
+            if (slots[i].Current is { } last)
             {
                 buffer.Add(new Measurement<double>(time.GetElapsedTime(last.ProducedTimestamp, now).TotalSeconds, _checkTags[i]));
             }

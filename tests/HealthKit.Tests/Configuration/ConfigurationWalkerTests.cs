@@ -36,7 +36,7 @@ public sealed class ConfigurationWalkerTests
         var error = Assert.Single(Walk(new() { ["HealthKit:Checks:self:Colour"] = "blue" }));
 
         Assert.DoesNotContain("did you mean", error, StringComparison.Ordinal);
-        Assert.Contains("The keys under HealthKit:Checks:self are: CacheTtl, Critical, Enabled, FailureCacheTtl, Mode, Period, SlowThreshold, Timeout, UnhealthyAfterDuration, UnhealthyAfterFailures.", error, StringComparison.Ordinal);
+        Assert.Contains("The keys under HealthKit:Checks:self are: CacheTtl, Critical, Enabled, FailureCacheTtl, MaxAge, Mode, Period, SlowThreshold, Timeout, UnhealthyAfterDuration, UnhealthyAfterFailures.", error, StringComparison.Ordinal);
     }
 
     [Theory]

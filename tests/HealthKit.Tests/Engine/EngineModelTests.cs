@@ -130,6 +130,7 @@ public sealed class EngineModelTests
 
                         await StepAsync(client, availability, lifetime);
                         VerifyScrape(meter);
+                        VerifyEndpointStatus(meter);
                     }
                 }
                 finally
@@ -147,6 +148,7 @@ public sealed class EngineModelTests
 
                 AssertNoSecretInLogs();
                 await AssertListenerSawExactlyTheLoggedChangesAsync();
+                await AssertFlakyListenerConvergedAsync();
 
                 // The drain waits on fake time: keep the clock moving until the host has stopped.
                 var stop = app.StopAsync(CancellationToken.None);
@@ -287,6 +289,7 @@ public sealed class EngineModelTests
             }
 
             health.Services.AddSingleton<IHealthStatusListener>(_listener);
+            health.Services.AddSingleton<IHealthStatusListener>(_flaky);
 
             var app = builder.Build();
             app.MapHealthKit();
@@ -572,14 +575,16 @@ public sealed class EngineModelTests
             var period = check.Policy.Period ?? _defaults.Period ?? TimeSpan.FromSeconds(30);
             var limit = (period * 1.1) + TimeSpan.FromSeconds(1) + TimeSpan.FromSeconds(1);
             var moved = TimeSpan.Zero;
-            while (slot.Last?.ProducedAt == before && moved < limit)
+            // A stale verdict is not a run: only a result the loop produced counts.
+            bool NoNewRun() => slot.Last?.ProducedAt == before || slot.Last?.Stale == true;
+            while (NoNewRun() && moved < limit)
             {
                 _time.Advance(TimeSpan.FromMilliseconds(10));
                 moved += TimeSpan.FromMilliseconds(10);
                 await Task.Delay(TimeSpan.FromMilliseconds(1), TestContext.Current.CancellationToken);
             }
 
-            if (slot.Last?.ProducedAt == before)
+            if (NoNewRun())
             {
                 throw new ModelViolation(Describe($"background check {check.Name} produced no new result in {limit.TotalMilliseconds} ms of slowly moving time: its loop is not running it"));
             }
@@ -717,6 +722,17 @@ public sealed class EngineModelTests
                 return;
             }
 
+            // A result past its maximum age is replaced by an Unhealthy verdict that says so: not a run, and not damped.
+            if (entry.TryGetProperty("description", out var description) && description.GetString()?.StartsWith("stale: ", StringComparison.Ordinal) == true)
+            {
+                if (status != "Unhealthy")
+                {
+                    fail($"entry {check.Name} is stale but {status}");
+                }
+
+                return;
+            }
+
             var producedAt = producedAtProperty.GetDateTimeOffset();
             var background = (check.Policy.Mode ?? _defaults.Mode) == HealthCheckMode.Background;
             var timeout = background ? check.Policy.Timeout ?? _defaults.Timeout!.Value : Min(check.Policy.Timeout ?? _defaults.Timeout!.Value, _deadlines.Values.Min());
@@ -781,10 +797,11 @@ public sealed class EngineModelTests
 
                 var series = scrape.Where("healthkit.check.status", ("healthkit.check.name", slots[i].Name));
                 var current = series.Where(r => r.Value == 1).Select(r => r.Tags["healthkit.status"]).ToArray();
-                // A disabled check is not run, so its last result says nothing about now: it has no series at all.
-                var enabled = slots[i].Policy.Enabled;
-                string[] expected = enabled && before[i] is { } last ? [last.Status.ToString().ToLowerInvariant()] : [];
-                if (!current.SequenceEqual(expected) || ((before[i] is null || !enabled) && series.Length > 0))
+                // A disabled check is not run, so its last result says nothing about now: it has no series at all, and
+                // none either once enabled again until it has run since.
+                var known = slots[i].Current;
+                string[] expected = known is { } last ? [last.Status.ToString().ToLowerInvariant()] : [];
+                if (!current.SequenceEqual(expected) || (known is null && series.Length > 0))
                 {
                     throw new ModelViolation(Describe($"a scrape reported {slots[i].Name} as [{string.Join(",", current)}] with {series.Length} series; its latest result is {before[i]?.Status.ToString() ?? "none"}"));
                 }
@@ -852,6 +869,110 @@ public sealed class EngineModelTests
         private static readonly Regex EndpointChange = new("^Health endpoint '([^']+)' changed from (\\w+) to (\\w+)$", RegexOptions.CultureInvariant);
 
         private readonly ModelListener _listener = new();
+
+        private readonly FlakyListener _flaky = new(seed ^ number);
+
+        /// <summary>
+        /// Every endpoint's maintained status equals a recomputation from its checks' current results, and the gauge
+        /// reports it, whenever no result changed while this looked.
+        /// </summary>
+        private void VerifyEndpointStatus(MeterCapture meter)
+        {
+            var engine = _engine!;
+            var version = engine.Endpoints.Version;
+            var before = engine.Slots.Select(slot => slot.Last).ToArray();
+            var scrape = meter.Scrape();
+            foreach (var endpoint in new[] { "Health", "Live", "Ready", "Startup" })
+            {
+                var kept = engine.Endpoints.Get(endpoint)!.Status;
+                HealthStatus? expected = null;
+                foreach (var slot in engine.SlotsFor(EndpointOptions(endpoint)))
+                {
+                    var policy = slot.Policy;
+                    if (slot.Last is { } last && last.Epoch == slot.Epoch && policy.Enabled)
+                    {
+                        var counted = last.Status == HealthStatus.Unhealthy && !policy.Critical ? HealthStatus.Degraded : last.Status;
+                        expected = expected is { } worst && worst < counted ? worst : counted;
+                    }
+                }
+
+                // A result published while this looked, or whose change is still on its way to the listeners, is not yet
+                // in the kept status.
+                if (!engine.Slots.Select(slot => slot.Last).SequenceEqual(before) || engine.Slots.Any(slot => !ReferenceEquals(slot.Announced, slot.Last))
+                    || engine.Endpoints.Version != version)
+                {
+                    return;
+                }
+
+                var gauge = scrape.Where("healthkit.endpoint.status", ("healthkit.endpoint.name", endpoint.ToLowerInvariant())).Where(r => r.Value == 1).Select(r => r.Tags["healthkit.status"]).ToArray();
+                string[] reported = expected is { } status ? [status.ToString().ToLowerInvariant()] : [];
+                if (kept != expected || !gauge.SequenceEqual(reported))
+                {
+                    throw new ModelViolation(Describe($"endpoint {endpoint} is kept as {kept?.ToString() ?? "none"} and its gauge says [{string.Join(",", gauge)}]; its checks' current results make it {expected?.ToString() ?? "none"}"));
+                }
+            }
+        }
+
+        private HealthEndpointOptions EndpointOptions(string key)
+        {
+            var endpoints = _engine!.Options.Endpoints;
+            return key switch
+            {
+                "Health" => endpoints.Health,
+                "Live" => endpoints.Live,
+                "Ready" => endpoints.Ready,
+                _ => endpoints.Startup,
+            };
+        }
+
+        /// <summary>
+        /// After the quiet, the listener that is slow and throws now and then (its queue full, its changes merged) has
+        /// as its last word for every check and endpoint the engine's state of it.
+        /// </summary>
+        private async Task AssertFlakyListenerConvergedAsync()
+        {
+            await SettleAsync();
+            var engine = _engine!;
+            List<string> expected = [], heard = [];
+            var limit = TimeSpan.FromSeconds(20);
+            var started = TimeProvider.System.GetTimestamp();
+            while (true)
+            {
+                expected.Clear();
+                heard.Clear();
+                foreach (var slot in engine.Slots)
+                {
+                    // A check whose first result was Healthy, and never changed, was never news.
+                    var state = slot.Last?.Status;
+                    var word = _flaky.LastWord(HealthStatusChangeKind.Check, slot.Name) ?? (state == HealthStatus.Healthy ? HealthStatus.Healthy : null);
+                    expected.Add($"check {slot.Name}: {state}");
+                    heard.Add($"check {slot.Name}: {word}");
+                }
+
+                foreach (var key in engine.Endpoints.Keys)
+                {
+                    // An endpoint whose checks all went quiet keeps the last status it was heard at.
+                    if (engine.Endpoints.Get(key)!.Status is { } state)
+                    {
+                        var word = _flaky.LastWord(HealthStatusChangeKind.Endpoint, key) ?? (state == HealthStatus.Healthy ? HealthStatus.Healthy : null);
+                        expected.Add($"endpoint {key}: {state}");
+                        heard.Add($"endpoint {key}: {word}");
+                    }
+                }
+
+                if (expected.SequenceEqual(heard, StringComparer.Ordinal) || TimeProvider.System.GetElapsedTime(started) > limit)
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(20), TestContext.Current.CancellationToken);
+            }
+
+            if (!expected.SequenceEqual(heard, StringComparer.Ordinal))
+            {
+                throw new ModelViolation(Describe($"after the quiet, the slow and failing listener's last words [{string.Join("; ", heard)}] differ from the engine's state [{string.Join("; ", expected)}] ({_flaky.Calls} calls)"));
+            }
+        }
 
         private static string Shorten(string text) => text.Length <= 600 ? text : text[..600] + "…";
 
@@ -1003,6 +1124,43 @@ public sealed class EngineModelTests
         {
             Changes.Enqueue(change);
             return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>
+    /// A receiver that is slow (up to 3 ms of real time per change, while the model moves fake time fast) and fails one
+    /// change in five, seeded. It keeps the last word it was given for each subject.
+    /// </summary>
+    private sealed class FlakyListener(int seed) : IHealthStatusListener
+    {
+        private readonly Random _random = new(seed);
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(HealthStatusChangeKind, string), HealthStatus> _last = new();
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public HealthStatus? LastWord(HealthStatusChangeKind kind, string name) => _last.TryGetValue((kind, name), out var status) ? status : null;
+
+        public async Task OnStatusChangedAsync(HealthStatusChange change, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            _last[(change.Kind, change.Name)] = change.Status;
+            int roll, delay;
+            lock (_random)
+            {
+                roll = _random.Next(5);
+                delay = _random.Next(4);
+            }
+
+            if (delay > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(delay), CancellationToken.None);
+            }
+
+            if (roll == 0)
+            {
+                throw new InvalidOperationException("the receiver failed");
+            }
         }
     }
 

@@ -63,7 +63,7 @@ public sealed class EnginePromiseTests
         }
 
         var checks = logs.ForEvent(1, "HealthKitCheckStatusChanged").ToList();
-        var endpoints = logs.ForEvent(4, "HealthKitEndpointStatusChanged").ToList();
+        var endpoints = logs.ForEvent(4, "HealthKitEndpointStatusChanged").Where(e => e.Message.Contains("'Ready'", StringComparison.Ordinal)).ToList();
         LogLevel[] expected = [LogLevel.Warning, LogLevel.Error, LogLevel.Warning, LogLevel.Information];
         Assert.Equal(expected, checks.Select(e => e.Level));
         Assert.Equal(expected, endpoints.Select(e => e.Level));

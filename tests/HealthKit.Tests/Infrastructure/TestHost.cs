@@ -31,13 +31,15 @@ internal sealed class TestHost : IAsyncDisposable
         Action<IHealthChecksBuilder> checks,
         Action<HealthKitOptions>? options = null,
         TestLogSink? logs = null,
-        string environment = "Production") =>
+        string environment = "Production",
+        IDictionary<string, string?>? configuration = null) =>
         StartAsync(
             b =>
             {
                 b.Services.AddSingleton(time);
                 checks(b.Services.AddHealthKit(options ?? (_ => { })));
             },
+            configuration: configuration,
             environment: environment,
             logs: logs);
 
@@ -82,6 +84,18 @@ internal sealed class TestHost : IAsyncDisposable
         }
 
         return new TestHost(app);
+    }
+
+    /// <summary>Sets keys (null removes) in the running app's configuration and reloads it, as a file edit would.</summary>
+    public void Edit(params (string Key, string? Value)[] changes)
+    {
+        var configuration = (IConfigurationRoot)App.Configuration;
+        foreach (var (key, value) in changes)
+        {
+            configuration[key] = value;
+        }
+
+        configuration.Reload();
     }
 
     public async Task<Response> GetAsync(string path, string? accept = null)

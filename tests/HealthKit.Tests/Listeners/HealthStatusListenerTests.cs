@@ -106,6 +106,7 @@ public sealed class HealthStatusListenerTests
 
         Assert.Equal(503, response.StatusCode);
         await Eventually.True(() => recorded.Changes.Count >= 2);
+        await Eventually.True(() => logs.ForEvent(Log.Events.ListenerFailed, "HealthKitListenerFailed").Count() >= 2);
         var failures = logs.ForEvent(Log.Events.ListenerFailed, "HealthKitListenerFailed").ToArray();
         Assert.Equal(2, failures.Length);
         Assert.All(failures, f => Assert.Contains(nameof(ThrowingListener), f.Message, StringComparison.Ordinal));
@@ -113,7 +114,7 @@ public sealed class HealthStatusListenerTests
     }
 
     [Fact]
-    public async Task HangingListener_RequestsDoNotWait_AndItIsAbandonedAtTheTimeout()
+    public async Task HangingListener_RequestsDoNotWait_OthersHearAtOnce_AndItIsAbandonedAtTheTimeout()
     {
         var time = new FakeTimeProvider();
         var logs = new TestLogSink();
@@ -133,35 +134,40 @@ public sealed class HealthStatusListenerTests
         Assert.Equal(503, (await host.GetAsync("/health/checks/db")).StatusCode);
         await Eventually.True(() => hanging.Calls == 1);
         Assert.Equal(503, (await host.GetAsync("/health/ready")).StatusCode);
+
+        // Each listener has a queue of its own: the hanging one delays nobody, with no time passing at all.
+        await Eventually.True(() => recorded.Changes.Count >= 3);
+        Assert.Equal(["db", "Health", "Ready"], recorded.Changes.Select(c => c.Name));
         time.Advance(TimeSpan.FromSeconds(9.9));
         await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, TestContext.Current.CancellationToken);
-        Assert.Empty(recorded.Changes);
+        Assert.Empty(logs.ForEvent(Log.Events.ListenerTimedOut, "HealthKitListenerTimedOut"));
 
         time.Advance(TimeSpan.FromSeconds(0.1));
-        await Eventually.True(() => recorded.Changes.Count >= 2);
+        await Eventually.True(() => hanging.Calls == 3);
         var timedOut = Assert.Single(logs.ForEvent(Log.Events.ListenerTimedOut, "HealthKitListenerTimedOut"));
         Assert.Contains(nameof(HangingListener), timedOut.Message, StringComparison.Ordinal);
-        Assert.Equal(["db", "Ready"], recorded.Changes.Select(c => c.Name));
     }
 
     [Fact]
-    public async Task StuckListener_QueueFull_DropsAndLogsOnce_ThenCatchesUp()
+    public async Task StuckListener_QueueFull_MergesAndLogsOnce_LastWordEqualsTheCurrentState()
     {
         var time = new FakeTimeProvider();
         var logs = new TestLogSink();
         var hanging = new HangingListener();
+        var recorded = new RecordingListener();
         var runs = 0;
         await using var host = await Start(
             time,
             c =>
             {
-                c.AddCheck("flapping", () => Interlocked.Increment(ref runs) % 2 == 0 ? HealthCheckResult.Unhealthy("down") : HealthCheckResult.Healthy());
+                // Unhealthy on odd runs: the first, and the 301st, the last.
+                c.AddCheck("flapping", () => Interlocked.Increment(ref runs) % 2 == 0 ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("down"));
                 c.Services.AddSingleton<IHealthStatusListener>(hanging);
+                c.Services.AddSingleton<IHealthStatusListener>(recorded);
             },
             o => o.ListenerTimeout = TimeSpan.FromSeconds(10),
             logs);
 
-        await host.GetAsync("/health/checks/flapping");
         await host.GetAsync("/health/checks/flapping");
         await Eventually.True(() => hanging.Calls == 1);
         for (var i = 0; i < 300; i++)
@@ -169,9 +175,21 @@ public sealed class HealthStatusListenerTests
             await host.GetAsync("/health/checks/flapping");
         }
 
-        Assert.Single(logs.ForEvent(Log.Events.ListenerQueueFull, "HealthKitListenerQueueFull"));
+        Assert.Equal(301, runs);
+        Assert.Equal(HealthStatus.Unhealthy, host.Services.GetRequiredService<HealthKit.Engine.HealthEngine>().Find("flapping")!.Last!.Status);
+        var full = Assert.Single(logs.ForEvent(Log.Events.ListenerQueueFull, "HealthKitListenerQueueFull"));
+        Assert.Contains(nameof(HangingListener), full.Message, StringComparison.Ordinal);
+
+        // The listener that keeps up heard every change; the stuck one, once released, hears at most a queue's worth
+        // plus one merged change per subject, and its last word for each subject is where that subject is now.
+        await Eventually.True(() => recorded.Changes.Count >= 602);
+        Assert.Equal(602, recorded.Changes.Count);
         time.Advance(TimeSpan.FromSeconds(10));
-        await Eventually.True(() => hanging.Calls == 1 + 256);
+        (string, HealthStatus)[] current = [("Health", HealthStatus.Unhealthy), ("flapping", HealthStatus.Unhealthy)];
+        await Eventually.True(() => hanging.LastWords.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => (c.Name, c.Status)).SequenceEqual(current));
+        await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, TestContext.Current.CancellationToken);
+        Assert.InRange(hanging.Calls, 200, 1 + 256 + 2);
+        Assert.Equal(current, hanging.LastWords.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => (c.Name, c.Status)));
     }
 
     [Fact]
@@ -192,7 +210,8 @@ public sealed class HealthStatusListenerTests
             gate.Open();
             await stop;
 
-            Assert.Equal(["db", "Health"], gate.Heard);
+            // Then the drain, announced as it begins.
+            Assert.Equal(["db", "Health", "availability", "Health", "Ready"], gate.Heard);
         }
     }
 
@@ -218,7 +237,7 @@ public sealed class HealthStatusListenerTests
             await stop;
 
             Assert.Equal(
-                [(HealthStatusChangeKind.Check, "availability", HealthStatus.Unhealthy), (HealthStatusChangeKind.Endpoint, "Ready", HealthStatus.Unhealthy)],
+                [(HealthStatusChangeKind.Check, "availability", HealthStatus.Unhealthy), (HealthStatusChangeKind.Endpoint, "Health", HealthStatus.Unhealthy), (HealthStatusChangeKind.Endpoint, "Ready", HealthStatus.Unhealthy)],
                 recorded.Changes.Select(c => (c.Kind, c.Name, c.Status)));
         }
     }

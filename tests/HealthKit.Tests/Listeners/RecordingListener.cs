@@ -23,14 +23,20 @@ internal sealed class ThrowingListener(string message) : IHealthStatusListener
         throw new InvalidOperationException(message);
 }
 
-/// <summary>Never returns from its first call, and ignores its token.</summary>
+/// <summary>Never returns from its first call, and ignores its token; keeps the last change it heard of each subject.</summary>
 internal sealed class HangingListener : IHealthStatusListener
 {
     private readonly TaskCompletionSource _never = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<(HealthStatusChangeKind, string), HealthStatusChange> _last = new();
     private int _calls;
 
     public int Calls => Volatile.Read(ref _calls);
 
-    public Task OnStatusChangedAsync(HealthStatusChange change, CancellationToken cancellationToken) =>
-        Interlocked.Increment(ref _calls) == 1 ? _never.Task : Task.CompletedTask;
+    public IEnumerable<HealthStatusChange> LastWords => _last.Values;
+
+    public Task OnStatusChangedAsync(HealthStatusChange change, CancellationToken cancellationToken)
+    {
+        _last[(change.Kind, change.Name)] = change;
+        return Interlocked.Increment(ref _calls) == 1 ? _never.Task : Task.CompletedTask;
+    }
 }
