@@ -439,6 +439,12 @@ internal sealed class CheckSlot
         now,
         []);
 
+    /// <summary>
+    /// What a request reports while the check has no result and its first run is still going: <paramref name="raw"/>,
+    /// damped as a first failure. Not stored: the run's own result, when it comes, is the check's first.
+    /// </summary>
+    internal CheckOutcome Pending(CheckOutcome raw) => Damp(Policy, previous: null, raw);
+
     private CheckOutcome Damp(EffectivePolicy policy, CheckOutcome? previous, CheckOutcome raw)
     {
         if (raw.Status != HealthStatus.Unhealthy)

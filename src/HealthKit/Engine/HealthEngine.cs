@@ -346,9 +346,10 @@ internal sealed class HealthEngine : IDisposable
         }
 
         // A background check's first run may take longer than any deadline: this request answers without it, and the run
-        // goes on to its own timeout, for the requests after it.
+        // goes on to its own timeout, for the requests after it. A run still going is no failure of the check, so it is
+        // reported no worse than a first failure would be (damped as one) and stored nowhere.
         outcomes[index] = slot.Policy.Mode == HealthCheckMode.Background && !run.IsCompleted
-            ? FailureOutcome(slot, requestStart, FirstRunPendingDescription)
+            ? slot.Pending(FailureOutcome(slot, requestStart, FirstRunPendingDescription))
             : slot.Expire(run);
     }
 

@@ -13,7 +13,7 @@ public sealed class BackgroundTimeoutTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromMilliseconds(800);
 
-    private static Task<TestHost> Start(ObservableTimeProvider time, CountingCheck check) =>
+    private static Task<TestHost> Start(ObservableTimeProvider time, CountingCheck check, int? unhealthyAfterFailures = null) =>
         TestHost.StartAsync(
             b =>
             {
@@ -25,6 +25,7 @@ public sealed class BackgroundTimeoutTests
                 ["HealthKit:Checks:warehouse:Mode"] = "Background",
                 ["HealthKit:Checks:warehouse:Timeout"] = "00:00:05",
                 ["HealthKit:Checks:warehouse:Period"] = "00:00:30",
+                ["HealthKit:Checks:warehouse:UnhealthyAfterFailures"] = unhealthyAfterFailures?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
             environment: "Development");
 
@@ -63,6 +64,27 @@ public sealed class BackgroundTimeoutTests
         var later = await host.GetAsync("/health/ready");
         Assert.Equal(200, later.StatusCode);
         Assert.Equal(1, check.Runs);
+    }
+
+    [Fact]
+    public async Task FirstRun_LongerThanDeadline_Damped_IsReportedAsAFirstFailure_AndStoresNothing()
+    {
+        var time = new ObservableTimeProvider();
+        var check = new CountingCheck { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        await using var host = await Start(time, check, unhealthyAfterFailures: 3);
+        var slot = host.Services.GetRequiredService<HealthEngine>().Find("warehouse")!;
+        await Eventually.True(() => check.Runs == 1);
+
+        // A run still going is no failure of the check: it counts no more than a first failure would, damped as one.
+        var early = await GetAtDeadlineAsync(host, time, "/health/checks/warehouse");
+
+        Assert.Equal(200, early.StatusCode);
+        Assert.Equal("Degraded", early.Entry("warehouse").GetProperty("status").GetString());
+        Assert.Equal("failing (1 of 3): timed out (the first background run is still in progress)", early.Description("warehouse"));
+        Assert.Null(slot.Last);
+        check.Gate.SetResult();
+        await Eventually.True(() => slot.Last is not null);
+        Assert.Equal(HealthStatus.Healthy, slot.Last!.Status);
     }
 
     [Fact]
