@@ -78,7 +78,9 @@ else
   log "installing the Debian packages: ${packages}"
   export DEBIAN_FRONTEND=noninteractive
   # shellcheck disable=SC2086 # $root is empty or "sudo"; $packages is a list of words.
-  if ! $root apt-get update -qq || ! $root apt-get install -y -qq --no-install-recommends $packages >/dev/null; then
+  # Waits for another apt-get to finish, as on a machine that is still installing its own updates.
+  lock=(-o DPkg::Lock::Timeout=300)
+  if ! $root apt-get "${lock[@]}" update -qq || ! $root apt-get "${lock[@]}" install -y -qq --no-install-recommends $packages >/dev/null; then
     echo "eng/test.sh: apt-get could not install: ${packages}" >&2
     exit 3
   fi

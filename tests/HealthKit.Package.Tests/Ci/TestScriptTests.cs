@@ -67,7 +67,7 @@ public sealed class TestScriptTests : IDisposable
         Script("id", "echo 0");
         Script("apt-get", $"""
             echo "$*" >> '{AptLog}'
-            if [ "$1" = install ]; then
+            if [ "$3" = install ]; then
               mkdir -p '{_folder}/postgresql/17/bin'
               for program in initdb pg_ctl; do printf '#!/bin/sh\n' > '{_folder}/postgresql/17/bin/'$program; chmod +x '{_folder}/postgresql/17/bin/'$program; done
               touch '{_folder}/fonts/DejaVuSans.ttf'
@@ -79,7 +79,9 @@ public sealed class TestScriptTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("installing the Debian packages: postgresql fonts-dejavu-core", result.Output, StringComparison.Ordinal);
-        Assert.Equal(["update -qq", "install -y -qq --no-install-recommends postgresql fonts-dejavu-core"], File.ReadAllLines(AptLog));
+        Assert.Equal(
+            ["-o DPkg::Lock::Timeout=300 update -qq", "-o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends postgresql fonts-dejavu-core"],
+            File.ReadAllLines(AptLog));
     }
 
     [Fact]
