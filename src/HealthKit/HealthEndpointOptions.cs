@@ -42,6 +42,18 @@ public sealed class HealthEndpointOptions
     public string? Tag { get; set; }
 
     /// <summary>
+    /// Gets or sets whether the endpoint may start with a <see cref="Tag"/> that no registered check carries.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="false"/>: such a tag stops the application at startup, naming the key and the tags
+    /// that exist, because an endpoint whose tag matches nothing answers Healthy however its dependencies are (a typo such
+    /// as <c>raedy</c> would empty readiness). Set it to <see langword="true"/> only for an endpoint meant to run no check
+    /// of its own yet, such as readiness in an application whose checks come later; the built-in lifecycle checks still
+    /// run on it.
+    /// </value>
+    public bool AllowEmpty { get; set; }
+
+    /// <summary>
     /// Gets or sets how much of the report the endpoint reveals to an anonymous caller.
     /// </summary>
     /// <value>

@@ -120,16 +120,27 @@ public static class HealthKitEndpointRouteBuilderExtensions
         }
 
         group.ExcludeFromDescription();
+
+        // The application maps its other endpoints after this call, so they are compared once it has started.
+        if (marker.TryWatchCollisions(endpoints.DataSources) && services.GetService<IHostApplicationLifetime>() is { } lifetime)
+        {
+            var dataSources = endpoints.DataSources;
+            lifetime.ApplicationStarted.Register(() => EndpointCollisions.Warn(dataSources, logger));
+        }
+
         return group;
     }
 
     /// <summary>
     /// Maps every other method on <paramref name="path"/> to HealthKit's own 405. Routing prefers an endpoint that names
-    /// its methods, so GET and HEAD (and any method the application maps on the same path) still go where they did.
+    /// its methods, so GET and HEAD (and any method the application maps on the same path) still go where they did; its
+    /// later order yields to any other endpoint on the path, such as an old <c>MapHealthChecks</c> on every method, which
+    /// would otherwise tie with it and make every such request fail with 500 (AmbiguousMatchException).
     /// </summary>
     private static void MapMethodNotAllowed(RouteGroupBuilder group, string path) =>
         group.Map(path, HealthEndpointHandler.MethodNotAllowedAsync)
             .WithDisplayName("HealthKit method not allowed")
+            .WithOrder(1)
             .WithMetadata(HealthKitEndpointMetadata.Instance);
 
     /// <summary>

@@ -42,7 +42,7 @@ internal static class ResultSanitizer
         while (pending.Count > 0 && seen++ < MaxExceptionChain)
         {
             var current = pending.Pop();
-            var message = current.Message;
+            var message = ExceptionMembers.Message(current);
             if (message.Length > 0 && description.Contains(message, StringComparison.Ordinal))
             {
                 return true;

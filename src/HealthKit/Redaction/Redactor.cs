@@ -117,19 +117,7 @@ internal static class Redactor
             }
         }
 
-        string message;
-        try
-        {
-            message = RedactText(exception.Message);
-        }
-#pragma warning disable CA1031 // A message getter that throws must not stop the failure from being logged.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            message = "(the message could not be read: " + ex.GetType().Name + ")";
-        }
-
-        return new RedactedException(exception, message, inner, exception is AggregateException);
+        return new RedactedException(exception, RedactText(ExceptionMembers.Message(exception)), inner, exception is AggregateException);
     }
 
     private static bool IsSecretName(ReadOnlySpan<char> key)

@@ -56,6 +56,10 @@ public sealed class StartupValidationTests
         { "HealthKit:PathPrefix", "/health/", "HealthKit:PathPrefix ('/health/') must not end with '/'" },
         { "HealthKit:Endpoints:Live:Path", "a//b", "HealthKit:Endpoints:Live:Path ('a//b') has an empty segment" },
         { "HealthKit:Endpoints:Ready:Path", "//", "HealthKit:Endpoints:Ready:Path ('//') has an empty segment" },
+        { "HealthKit:Endpoints:Ready:HealthyStatusCode", "204", "HealthKit:Endpoints:Ready:HealthyStatusCode is 204, a status code whose response cannot carry a body" },
+        { "HealthKit:Endpoints:Health:DegradedStatusCode", "205", "HealthKit:Endpoints:Health:DegradedStatusCode is 205, a status code whose response cannot carry a body" },
+        { "HealthKit:Endpoints:Live:UnhealthyStatusCode", "304", "HealthKit:Endpoints:Live:UnhealthyStatusCode is 304, a status code whose response cannot carry a body" },
+        { "HealthKit:Endpoints:Live:HealthyStatusCode", "101", "HealthKit:Endpoints:Live:HealthyStatusCode must be an HTTP status code from 200 to 599" },
     };
 
     [Theory]
