@@ -6,7 +6,7 @@
 #   postgresql          the PostgreSQL server programs (initdb, pg_ctl): HealthKit.Npgsql.Tests start their own servers
 #   chromium            the browser the status page tests drive (Playwright cannot download its own here)
 #   fonts-dejavu-core   the font with the status page's check mark and cross, which its screenshots show
-#   prometheus          Debian's Prometheus, for its promtool, which checks metrics output as Prometheus reads it
+#   prometheus          Debian's Prometheus: promtool and the server, which HealthKit.Fleet.Tests run on the metrics
 # It installs them with apt-get as root, or through sudo when sudo needs no password. When it can do neither, it stops
 # (exit 3) and names the packages to install. Then it runs `dotnet test` with the remaining arguments.
 #
@@ -15,7 +15,8 @@
 #                                   initdb and pg_ctl on the PATH count too)
 #   HEALTHKIT_TEST_CHROMIUM         the browser, as the browser tests read it      (default /usr/bin/chromium)
 #   HEALTHKIT_TEST_FONTS            the DejaVu fonts folder                        (default /usr/share/fonts/truetype/dejavu)
-#   HEALTHKIT_TEST_PROMTOOL         promtool                                       (default /usr/bin/promtool; the PATH counts too)
+#   HEALTHKIT_TEST_PROMETHEUS_BIN   a folder with promtool and prometheus, as HealthKit.Fleet.Tests read it
+#                                   (default /usr/bin; the PATH counts too)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -30,7 +31,7 @@ log() { printf '==> %s\n' "$*"; }
 postgresql_root=${HEALTHKIT_TEST_POSTGRESQL_ROOT:-/usr/lib/postgresql}
 chromium=${HEALTHKIT_TEST_CHROMIUM:-/usr/bin/chromium}
 fonts=${HEALTHKIT_TEST_FONTS:-/usr/share/fonts/truetype/dejavu}
-promtool=${HEALTHKIT_TEST_PROMTOOL:-/usr/bin/promtool}
+prometheus_bin=${HEALTHKIT_TEST_PROMETHEUS_BIN:-/usr/bin}
 
 has_postgresql() {
   local initdb
@@ -41,14 +42,17 @@ has_postgresql() {
 }
 has_chromium() { [ -x "$chromium" ]; }
 has_fonts() { [ -f "$fonts/DejaVuSans.ttf" ]; }
-has_promtool() { [ -x "$promtool" ] || command -v promtool >/dev/null 2>&1; }
+has_prometheus() {
+  { [ -x "$prometheus_bin/promtool" ] && [ -x "$prometheus_bin/prometheus" ]; } ||
+    { command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; }
+}
 
 missing() {
   local packages=()
   has_postgresql || packages+=(postgresql)
   has_chromium || packages+=(chromium)
   has_fonts || packages+=(fonts-dejavu-core)
-  has_promtool || packages+=(prometheus)
+  has_prometheus || packages+=(prometheus)
   echo "${packages[*]}"
 }
 
@@ -94,7 +98,7 @@ else
   still=$(missing)
   if [ -n "$still" ]; then
     echo "eng/test.sh: apt-get ran, and these are still missing: ${still}" >&2
-    echo "eng/test.sh: the lookup paths are ${postgresql_root}, ${chromium}, ${fonts} and ${promtool}" >&2
+    echo "eng/test.sh: the lookup paths are ${postgresql_root}, ${chromium}, ${fonts} and ${prometheus_bin}" >&2
     exit 3
   fi
 fi

@@ -18,7 +18,7 @@ public sealed class TestScriptTests : IDisposable
 
     public TestScriptTests()
     {
-        foreach (var name in new[] { "bin", "postgresql", "fonts", "chromium", "promtool" })
+        foreach (var name in new[] { "bin", "postgresql", "fonts", "chromium", "prometheus" })
         {
             Directory.CreateDirectory(Path.Combine(_folder, name));
         }
@@ -130,7 +130,8 @@ public sealed class TestScriptTests : IDisposable
                     Executable(Path.Combine(_folder, "chromium", "chromium"), "exit 0");
                     break;
                 case "prometheus":
-                    Executable(Path.Combine(_folder, "promtool", "promtool"), "exit 0");
+                    Executable(Path.Combine(_folder, "prometheus", "promtool"), "exit 0");
+                    Executable(Path.Combine(_folder, "prometheus", "prometheus"), "exit 0");
                     break;
                 default:
                     File.WriteAllText(Path.Combine(_folder, "fonts", "DejaVuSans.ttf"), string.Empty);
@@ -162,6 +163,6 @@ public sealed class TestScriptTests : IDisposable
                 ["HEALTHKIT_TEST_POSTGRESQL_ROOT"] = Path.Combine(_folder, "postgresql"),
                 ["HEALTHKIT_TEST_CHROMIUM"] = Path.Combine(_folder, "chromium", "chromium"),
                 ["HEALTHKIT_TEST_FONTS"] = Path.Combine(_folder, "fonts"),
-                ["HEALTHKIT_TEST_PROMTOOL"] = Path.Combine(_folder, "promtool", "promtool"),
+                ["HEALTHKIT_TEST_PROMETHEUS_BIN"] = Path.Combine(_folder, "prometheus"),
             });
 }
