@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using HealthKit.Probe;
 
 namespace HealthKit;
@@ -32,7 +33,7 @@ public static class HealthKitProbe
     /// <c>if (HealthKitProbe.TryRun(args, out var exitCode)) return exitCode;</c>.
     /// </summary>
     /// <param name="args">
-    /// The application's arguments: <c>healthcheck [live|ready|startup|health] [--url URL] [--timeout SECONDS]</c>.
+    /// The application's arguments: <c>healthcheck [live|ready|startup|health] [--url URL] [--timeout SECONDS] [--insecure]</c>.
     /// </param>
     /// <param name="exitCode">
     /// <see cref="ExitHealthy"/> for a 2xx answer, <see cref="ExitUnhealthy"/> for any other answer or none within the
@@ -46,8 +47,11 @@ public static class HealthKitProbe
     /// would read it: <c>Kestrel:Endpoints</c>, <c>urls</c> or <c>http_ports</c> (environment variables such as
     /// <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c> and <c>URLS</c>, and <c>appsettings.json</c> with its
     /// environment's file), with a wildcard host (<c>*</c>, <c>+</c>, <c>0.0.0.0</c>, <c>[::]</c>) read as localhost, and
-    /// <c>http://localhost:8080</c> when nothing is set; the path comes from <c>HealthKit:PathPrefix</c> and
-    /// <c>HealthKit:Endpoints:&lt;Name&gt;:Path</c>. The endpoint defaults to <c>ready</c> and the timeout to 3 seconds.
+    /// Kestrel's own default <c>http://localhost:5000</c> when nothing is set; the path comes from
+    /// <c>HealthKit:PathPrefix</c> and <c>HealthKit:Endpoints:&lt;Name&gt;:Path</c>. A <c>--url</c> with a path is requested
+    /// as it is; one without a path (or with <c>/</c>) is the base address, and the endpoint's path is appended. The
+    /// endpoint defaults to <c>ready</c> and the timeout to 3 seconds (from 0.001 to 300). <c>--insecure</c> accepts any
+    /// certificate, for a loopback target only: an HTTPS-only app's certificate names its public host, not localhost.
     /// One line goes to standard output (or standard error on failure), which Docker keeps as the probe's log.
     /// </remarks>
     public static bool TryRun(string[] args, out int exitCode)
@@ -81,7 +85,9 @@ public static class HealthKitProbe
         Uri url;
         try
         {
-            url = arguments.Url ?? ProbeTarget.Resolve(ProbeTarget.ReadConfiguration(contentRoot), arguments.Endpoint);
+            url = arguments.Url is { } given
+                ? ProbeTarget.Resolve(given, () => ProbeTarget.ReadConfiguration(contentRoot), arguments.Endpoint)
+                : ProbeTarget.Resolve(ProbeTarget.ReadConfiguration(contentRoot), arguments.Endpoint);
         }
         catch (Exception ex) when (ex is FormatException or UriFormatException or InvalidDataException or IOException)
         {
@@ -89,13 +95,28 @@ public static class HealthKitProbe
             return ExitUnhealthy;
         }
 
-        return Request(url, arguments.Timeout, output, error);
+        if (arguments.Insecure && !ProbeTarget.IsLoopback(url))
+        {
+            error.WriteLine($"healthcheck: --insecure is only for the app's own loopback address, and the configured address is {url.Host}; pass --url https://localhost:PORT");
+            return ExitUsage;
+        }
+
+        return Request(url, arguments.Timeout, arguments.Insecure, output, error);
     }
 
-    private static int Request(Uri url, TimeSpan timeout, TextWriter output, TextWriter error)
+    private static int Request(Uri url, TimeSpan timeout, bool insecure, TextWriter output, TextWriter error)
     {
         // No proxy: a proxy from the container's environment must not stand between the app and its own probe.
         using var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, ConnectTimeout = timeout };
+        if (insecure)
+        {
+            // The app's certificate names its public host, not localhost, and may be self-signed. On loopback (checked
+            // above) there is no one in between to impersonate it, so a certificate for another name or from an
+            // untrusted issuer is accepted; the app must still present one.
+            handler.SslOptions.RemoteCertificateValidationCallback = static (_, _, _, errors) =>
+                (errors & ~(SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateChainErrors)) == SslPolicyErrors.None;
+        }
+
         using var client = new HttpClient(handler) { Timeout = timeout };
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.UserAgent.ParseAdd("HealthKit-probe");
@@ -113,7 +134,7 @@ public static class HealthKitProbe
             error.WriteLine(line);
             return ExitUnhealthy;
         }
-        catch (TaskCanceledException)
+        catch (OperationCanceledException)
         {
             error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"healthcheck: {url} did not answer within {timeout.TotalSeconds} s"));
             return ExitUnhealthy;

@@ -17,7 +17,7 @@ public sealed partial class PackageContentsTests(PackedPackages packages)
         var metadata = Nuspec(package, id);
 
         Assert.Equal(id, Value(metadata, "id"));
-        Assert.Equal(PackedPackages.Version, Value(metadata, "version"));
+        Assert.Equal(packages.Version, Value(metadata, "version"));
         var license = Element(metadata, "license");
         Assert.Equal("expression", license.Attribute("type")?.Value);
         Assert.Equal("MIT", license.Value);
@@ -26,12 +26,16 @@ public sealed partial class PackageContentsTests(PackedPackages packages)
         Assert.True(Value(metadata, "description").Length > 40, "the description is missing or a stub");
         var repository = Element(metadata, "repository");
         Assert.Equal("git", repository.Attribute("type")?.Value);
-        Assert.Matches("^[0-9a-f]{40}$", repository.Attribute("commit")?.Value ?? string.Empty);
+        Assert.Equal(packages.Commit, repository.Attribute("commit")?.Value);
+        Assert.Equal(PackedPackages.RemoteUrl, repository.Attribute("url")?.Value);
+        Assert.Equal("icon.png", Value(metadata, "icon"));
+        Assert.StartsWith("1.0.0: ", Value(metadata, "releaseNotes"), StringComparison.Ordinal);
 
         var entries = package.Entries.Select(e => e.FullName).ToHashSet();
         Assert.Contains($"lib/net10.0/{id}.dll", entries);
         Assert.Contains($"lib/net10.0/{id}.xml", entries);
         Assert.Contains("LICENSE", entries);
+        Assert.Contains("icon.png", entries);
         Assert.DoesNotContain(entries, e => e.EndsWith(".pdb", StringComparison.Ordinal));
 
         // The package page shows this README, where a link relative to the repository would lead nowhere.
@@ -42,6 +46,32 @@ public sealed partial class PackageContentsTests(PackedPackages packages)
 
         Assert.Contains("Copyright (c) HealthKit contributors", Read(package, "LICENSE"), StringComparison.Ordinal);
         Assert.Contains("<member name=", Read(package, $"lib/net10.0/{id}.xml"), StringComparison.Ordinal);
+
+        // A real PNG, small enough for a package page.
+        using var icon = new MemoryStream();
+        using (var stream = package.GetEntry("icon.png")!.Open())
+        {
+            stream.CopyTo(icon);
+        }
+
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, icon.ToArray()[..8]);
+        Assert.InRange(icon.Length, 100, 1024 * 1024);
+    }
+
+    [Fact]
+    public void Pack_Solution_BuildsOnlyThePackages()
+    {
+        Assert.True(Directory.Exists(Path.Combine(packages.Clone, "src", "HealthKit", "bin")), "the pack built nothing");
+        Assert.False(Directory.Exists(Path.Combine(packages.Clone, "tests", "HealthKit.Tests", "bin")), "dotnet pack HealthKit.sln built the tests");
+        Assert.False(Directory.Exists(Path.Combine(packages.Clone, "samples", "HealthKit.Sample", "bin")), "dotnet pack HealthKit.sln built the sample");
+        Assert.Equal(["HealthKit", "HealthKit.Npgsql"], Directory.GetFiles(packages.Feed, "*.nupkg").Select(p => Path.GetFileName(p)[..^$".{packages.Version}.nupkg".Length]).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Pack_FromAClone_GetsALocalPrereleaseVersionNamingTheCommit()
+    {
+        // So a package packed from a clone can never shadow a published 1.0.0 in the NuGet cache.
+        Assert.Equal($"1.0.0-local.{packages.Commit[..7]}", packages.Version);
     }
 
     [Theory]
@@ -76,7 +106,7 @@ public sealed partial class PackageContentsTests(PackedPackages packages)
 
         Assert.Empty(Dependencies(Nuspec(core, "HealthKit")));
         var dependencies = Dependencies(Nuspec(npgsql, "HealthKit.Npgsql"));
-        Assert.Equal(PackedPackages.Version, dependencies["HealthKit"]);
+        Assert.Equal(packages.Version, dependencies["HealthKit"]);
         Assert.True(dependencies.ContainsKey("Npgsql"), "HealthKit.Npgsql does not depend on Npgsql");
         Assert.Equal(2, dependencies.Count);
     }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Xml.Linq;
 using HealthKit.Package.Tests.Infrastructure;
 
 namespace HealthKit.Package.Tests;
@@ -42,49 +43,45 @@ public sealed partial class PackageInstallTests(PackedPackages packages)
         var app = Path.Combine(packages.Folder, "app");
         var packagesFolder = Path.Combine(packages.Folder, "packages");
         Directory.CreateDirectory(app);
+        var version = packages.Version;
 
-        // The local feed is added to the machine's own sources, which still serve the dependencies. Packages restore
-        // into a folder of this test's own, so a HealthKit 1.0.0 cached by an earlier run cannot stand in for this
-        // build; the machine's global folder is only a read-only fallback for the dependencies.
+        // docs/install.md's steps in the app's folder, after the fixture's `dotnet pack HealthKit.sln -c Release -o FEED`:
+        // a nuget.config of the app's own with the feed as a source, then `dotnet add package --prerelease`.
+        await Dotnet(app, "new", "web", "--name", "PackagedApp", "--output", ".", "--framework", "net10.0", "--no-restore");
+        await Dotnet(app, "new", "nugetconfig");
+        await Dotnet(app, "nuget", "add", "source", packages.Feed, "--name", "healthkit-local", "--configfile", "nuget.config");
+
+        // This test's own addition: packages restore into a folder of its own, so a package cached by an earlier run
+        // cannot stand in for this build, and the machine's global folder is a read-only fallback for the dependencies.
         var globalPackages = (await Dotnet(app, "nuget", "locals", "global-packages", "--list")).Output.Trim();
         var fallback = globalPackages[(globalPackages.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
-        await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <config>
-                <add key="globalPackagesFolder" value="{packagesFolder}" />
-              </config>
-              <packageSources>
-                <add key="healthkit-local" value="{packages.Feed}" />
-              </packageSources>
-              <fallbackPackageFolders>
-                <add key="machine" value="{fallback}" />
-              </fallbackPackageFolders>
-            </configuration>
-            """, TestContext.Current.CancellationToken);
+        var config = XDocument.Load(Path.Combine(app, "nuget.config"));
+        config.Root!.Add(
+            new XElement("config", new XElement("add", new XAttribute("key", "globalPackagesFolder"), new XAttribute("value", packagesFolder))),
+            new XElement("fallbackPackageFolders", new XElement("add", new XAttribute("key", "machine"), new XAttribute("value", fallback))));
+        config.Save(Path.Combine(app, "nuget.config"));
 
-        await Dotnet(app, "new", "web", "--name", "PackagedApp", "--output", ".", "--framework", "net10.0", "--no-restore");
-        await Dotnet(app, "add", "PackagedApp.csproj", "package", "HealthKit", "--version", PackedPackages.Version);
-        await Dotnet(app, "add", "PackagedApp.csproj", "package", "HealthKit.Npgsql", "--version", PackedPackages.Version);
+        await Dotnet(app, "add", "package", "HealthKit", "--prerelease");
+        await Dotnet(app, "add", "package", "HealthKit.Npgsql", "--prerelease");
         await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), ProgramSource, TestContext.Current.CancellationToken);
         await Dotnet(app, "build", "--configuration", "Release", "--output", "out", "--disable-build-servers", "-v", "q");
 
         // NuGet records the hash of the package it installed: it must be the one packed above, not a namesake from
         // another source.
-        foreach (var id in new[] { "HealthKit", "HealthKit.Npgsql" })
+        foreach (var id in PackedPackages.Ids)
         {
             var packed = Convert.ToBase64String(SHA512.HashData(
                 await File.ReadAllBytesAsync(packages.Package(id), TestContext.Current.CancellationToken)));
             var installed = Path.Combine(
-                packagesFolder, id.ToLowerInvariant(), PackedPackages.Version, $"{id.ToLowerInvariant()}.{PackedPackages.Version}.nupkg.sha512");
-            Assert.True(File.Exists(installed), $"{id} {PackedPackages.Version} was not installed from the local feed");
+                packagesFolder, id.ToLowerInvariant(), version, $"{id.ToLowerInvariant()}.{version}.nupkg.sha512");
+            Assert.True(File.Exists(installed), $"{id} {version} was not installed from the local feed");
             Assert.True(
                 packed == await File.ReadAllTextAsync(installed, TestContext.Current.CancellationToken),
-                $"the installed {id} {PackedPackages.Version} is not the package packed by this test");
+                $"the installed {id} {version} is not the package packed by this test");
         }
 
         var csproj = await File.ReadAllTextAsync(Path.Combine(app, "PackagedApp.csproj"), TestContext.Current.CancellationToken);
-        Assert.Contains("<PackageReference Include=\"HealthKit\" Version=\"1.0.0\" />", csproj, StringComparison.Ordinal);
+        Assert.Contains($"<PackageReference Include=\"HealthKit\" Version=\"{version}\" />", csproj, StringComparison.Ordinal);
         Assert.DoesNotContain("ProjectReference", csproj, StringComparison.Ordinal);
 
         using var server = new AppProcess(Path.Combine(app, "out", "PackagedApp.dll"), app);

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using HealthKit.Package.Tests.Infrastructure;
 
 // Packing takes most of this project's time, so every test class shares one pack.
@@ -6,39 +7,64 @@ using HealthKit.Package.Tests.Infrastructure;
 namespace HealthKit.Package.Tests;
 
 /// <summary>
-/// HealthKit and HealthKit.Npgsql packed once, by <c>dotnet pack</c> as a release would run it, into a temporary folder
-/// that serves as a local package feed. <c>CI=true</c> is set as on the build server, which makes the build
-/// deterministic (<c>ContinuousIntegrationBuild</c>).
+/// HealthKit and HealthKit.Npgsql packed once into a temporary folder that serves as a local package feed, as
+/// docs/install.md tells a user to: <c>dotnet pack HealthKit.sln -c Release -o FEED</c>, in a clone of the repository whose
+/// <c>origin</c> is a GitHub URL, so SourceLink has a remote to point at. The clone sits under a path that contains
+/// <c>/src/</c>, as a clone at <c>~/src/HealthKit</c> does. <c>CI=true</c> is set as on the build server, which makes
+/// the build deterministic (<c>ContinuousIntegrationBuild</c>).
 /// </summary>
-public sealed class PackedPackages : IAsyncLifetime
+public sealed partial class PackedPackages : IAsyncLifetime
 {
-    public const string Version = "1.0.0";
+    /// <summary>The remote the clone gets, in the form a GitHub repository has.</summary>
+    public const string RemoteUrl = "https://github.com/example/HealthKit.git";
 
-    private static readonly TimeSpan PackLimit = TimeSpan.FromMinutes(5);
+    public static readonly string[] Ids = ["HealthKit", "HealthKit.Npgsql"];
+
+    private static readonly TimeSpan PackLimit = TimeSpan.FromMinutes(8);
 
     public string Folder { get; } = Path.Combine(Path.GetTempPath(), $"healthkit-package-{Guid.NewGuid():N}");
 
+    public string Clone => Path.Combine(Folder, "src", "HealthKit");
+
     public string Feed => Path.Combine(Folder, "feed");
+
+    /// <summary>The clone's commit, which the packages and their symbols name.</summary>
+    public string Commit { get; private set; } = string.Empty;
+
+    /// <summary>The version the packs got, read from the package file's name.</summary>
+    public string Version { get; private set; } = string.Empty;
 
     public async ValueTask InitializeAsync()
     {
-        Directory.CreateDirectory(Feed);
-        foreach (var project in new[] { "HealthKit", "HealthKit.Npgsql" })
-        {
-            var result = await Command.RunAsync(
-                Command.Dotnet,
-                [
-                    "pack", Path.Combine(Repository.Root, "src", project, project + ".csproj"),
-                    "--output", Feed,
-                    // A compiler server or MSBuild node left behind would outlive the test run.
-                    "--disable-build-servers",
-                    "-v", "q",
-                ],
-                Repository.Root,
-                PackLimit,
-                new Dictionary<string, string> { ["CI"] = "true" });
-            Assert.True(result.ExitCode == 0, $"dotnet pack {project} failed:\n{result.Output}");
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Clone)!);
+        Commit = await Repository.CloneAsync(Clone);
+        await Repository.Git(Clone, "remote", "set-url", "origin", RemoteUrl);
+        await PackAsync(Clone, "HealthKit.sln", Feed);
+
+        var core = Directory.GetFiles(Feed, "HealthKit.*.nupkg").Select(Path.GetFileName).Single(f => CorePackage().IsMatch(f!));
+        Version = CorePackage().Match(core!).Groups[1].Value;
+    }
+
+    /// <summary>
+    /// Runs <c>dotnet pack <paramref name="project"/> -c Release -o <paramref name="feed"/></c> in <paramref name="clone"/>.
+    /// </summary>
+    public static async Task PackAsync(string clone, string project, string feed, params string[] properties)
+    {
+        var result = await Command.RunAsync(
+            Command.Dotnet,
+            [
+                "pack", project,
+                "--configuration", "Release",
+                "--output", feed,
+                // A compiler server or MSBuild node left behind would outlive the test run.
+                "--disable-build-servers",
+                "-v", "q",
+                .. properties,
+            ],
+            clone,
+            PackLimit,
+            new Dictionary<string, string> { ["CI"] = "true" });
+        Assert.True(result.ExitCode == 0, $"dotnet pack {project} failed:\n{result.Output}");
     }
 
     public string Package(string id, string extension = "nupkg") => Path.Combine(Feed, $"{id}.{Version}.{extension}");
@@ -48,4 +74,7 @@ public sealed class PackedPackages : IAsyncLifetime
         Directory.Delete(Folder, recursive: true);
         return ValueTask.CompletedTask;
     }
+
+    [GeneratedRegex(@"^HealthKit\.(\d.*)\.nupkg$")]
+    private static partial Regex CorePackage();
 }

@@ -2,21 +2,30 @@ using System.Globalization;
 
 namespace HealthKit.Probe;
 
-/// <summary>The probe's command line: <c>healthcheck [live|ready|startup|health] [--url URL] [--timeout SECONDS]</c>.</summary>
+/// <summary>
+/// The probe's command line: <c>healthcheck [live|ready|startup|health] [--url URL] [--timeout SECONDS] [--insecure]</c>.
+/// </summary>
 internal sealed class ProbeArguments
 {
-    internal const string Usage = "usage: healthcheck [live|ready|startup|health] [--url URL] [--timeout SECONDS]";
+    internal const string Usage = "usage: healthcheck [live|ready|startup|health] [--url URL] [--timeout SECONDS] [--insecure]";
 
     /// <summary>A timeout longer than this is surely a mistake: an orchestrator gives up on a probe long before.</summary>
     internal static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// The shortest timeout: one millisecond, the finest step the HTTP client's timers keep. A shorter one would round to
+    /// zero, which the client cannot take.
+    /// </summary>
+    internal static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(1);
+
     private static readonly string[] Endpoints = ["live", "ready", "startup", "health"];
 
-    private ProbeArguments(string endpoint, Uri? url, TimeSpan timeout, string? error)
+    private ProbeArguments(string endpoint, Uri? url, TimeSpan timeout, bool insecure, string? error)
     {
         Endpoint = endpoint;
         Url = url;
         Timeout = timeout;
+        Insecure = insecure;
         Error = error;
     }
 
@@ -25,6 +34,9 @@ internal sealed class ProbeArguments
     public Uri? Url { get; }
 
     public TimeSpan Timeout { get; }
+
+    /// <summary>Whether <c>--insecure</c> was given: a loopback target's certificate is accepted whatever it names.</summary>
+    public bool Insecure { get; }
 
     /// <summary>Why the arguments are refused, or <see langword="null"/>.</summary>
     public string? Error { get; }
@@ -35,6 +47,7 @@ internal sealed class ProbeArguments
         var endpoint = "ready";
         Uri? url = null;
         var timeout = HealthKitProbe.DefaultTimeout;
+        var insecure = false;
         var endpointSeen = false;
         for (var i = 1; i < args.Length; i++)
         {
@@ -62,12 +75,17 @@ internal sealed class ProbeArguments
                     }
 
                     if (!double.TryParse(args[++i], NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
-                        || !double.IsFinite(seconds) || seconds <= 0 || seconds > MaxTimeout.TotalSeconds)
+                        || !double.IsFinite(seconds) || seconds < MinTimeout.TotalSeconds || seconds > MaxTimeout.TotalSeconds)
                     {
-                        return Fail($"--timeout '{args[i]}' must be a number of seconds above 0 and at most {MaxTimeout.TotalSeconds}");
+                        return Fail(string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"--timeout '{args[i]}' must be a number of seconds from {MinTimeout.TotalSeconds} to {MaxTimeout.TotalSeconds}"));
                     }
 
                     timeout = TimeSpan.FromSeconds(seconds);
+                    break;
+                case "--insecure":
+                    insecure = true;
                     break;
                 default:
                     if (endpointSeen || !Endpoints.Contains(arg, StringComparer.OrdinalIgnoreCase))
@@ -81,8 +99,13 @@ internal sealed class ProbeArguments
             }
         }
 
-        return new(endpoint, url, timeout, null);
+        if (insecure && url is not null && !ProbeTarget.IsLoopback(url))
+        {
+            return Fail($"--insecure accepts any certificate, so it is only for the app's own loopback address (localhost, 127.0.0.1, [::1]), not {url.Host}");
+        }
 
-        ProbeArguments Fail(string error) => new(endpoint, url, timeout, error);
+        return new(endpoint, url, timeout, insecure, null);
+
+        ProbeArguments Fail(string error) => new(endpoint, url, timeout, insecure, error);
     }
 }

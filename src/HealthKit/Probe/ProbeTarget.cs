@@ -8,7 +8,8 @@ namespace HealthKit.Probe;
 /// </summary>
 internal static class ProbeTarget
 {
-    internal const string Fallback = "http://localhost:8080";
+    /// <summary>Where Kestrel listens when no address is configured at all.</summary>
+    internal const string Fallback = "http://localhost:5000";
 
     private static readonly string[] WildcardHosts = ["*", "+", "0.0.0.0", "[::]", "::"];
 
@@ -37,6 +38,18 @@ internal static class ProbeTarget
     /// <summary>The URL of <paramref name="endpoint"/> (live, ready, startup or health) on this application.</summary>
     public static Uri Resolve(IConfiguration configuration, string endpoint) =>
         new(BaseAddress(configuration) + EndpointPath(configuration, endpoint));
+
+    /// <summary>
+    /// The URL to request for a <c>--url</c>: one with a path is used whole; one without (or with <c>/</c>) is the base
+    /// address, and the endpoint's path from the application's configuration is appended.
+    /// </summary>
+    public static Uri Resolve(Uri url, Func<IConfiguration> configuration, string endpoint) =>
+        url.AbsolutePath is "/" or ""
+            ? new(url.GetLeftPart(UriPartial.Authority) + EndpointPath(configuration(), endpoint))
+            : url;
+
+    /// <summary>Whether <paramref name="url"/> names this machine: <c>localhost</c> or a loopback address.</summary>
+    public static bool IsLoopback(Uri url) => url.IsLoopback;
 
     /// <summary>
     /// Where the server listens, as Kestrel decides it: an HTTP endpoint under <c>Kestrel:Endpoints</c>, else the first

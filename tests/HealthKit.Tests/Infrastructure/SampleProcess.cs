@@ -12,7 +12,7 @@ internal sealed class SampleProcess : IDisposable
     private readonly SampleDatabase _database = new();
     private readonly ConcurrentQueue<string> _output = new();
 
-    private SampleProcess(IReadOnlyDictionary<string, string> environment, string urls, string? contentRoot)
+    private SampleProcess(IReadOnlyDictionary<string, string> environment, string? urls, string? contentRoot)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var start = new ProcessStartInfo(dotnet)
@@ -23,8 +23,11 @@ internal sealed class SampleProcess : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "HealthKit.Sample.dll"));
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(urls);
+        if (urls is not null)
+        {
+            start.ArgumentList.Add("--urls");
+            start.ArgumentList.Add(urls);
+        }
         if (contentRoot is not null)
         {
             start.ArgumentList.Add("--contentRoot");
@@ -53,10 +56,11 @@ internal sealed class SampleProcess : IDisposable
     public string Output => string.Join('\n', _output);
 
     /// <summary>
-    /// Starts the sample listening on <paramref name="urls"/> (by default any free loopback port), reading its
-    /// appsettings files from <paramref name="contentRoot"/> when given.
+    /// Starts the sample listening on <paramref name="urls"/> (by default any free loopback port; with null, no
+    /// <c>--urls</c> is passed and the address comes from <paramref name="environment"/>), reading its appsettings files
+    /// from <paramref name="contentRoot"/> when given.
     /// </summary>
-    public static SampleProcess Start(IReadOnlyDictionary<string, string> environment, string urls = "http://127.0.0.1:0", string? contentRoot = null)
+    public static SampleProcess Start(IReadOnlyDictionary<string, string> environment, string? urls = "http://127.0.0.1:0", string? contentRoot = null)
     {
         MutationRun.SkipOutOfProcessTest();
         return new(environment, urls, contentRoot);

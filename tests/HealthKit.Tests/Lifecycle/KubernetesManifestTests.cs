@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
+using HealthKit.Tests.Infrastructure;
 using Microsoft.Extensions.Hosting;
 using YamlDotNet.RepresentationModel;
 
@@ -7,12 +9,12 @@ namespace HealthKit.Tests.Lifecycle;
 /// <summary>
 /// Ties samples/kubernetes/deployment.yaml to HealthKit's defaults, so the manifest and the library cannot drift apart.
 /// </summary>
-public sealed class KubernetesManifestTests
+public sealed partial class KubernetesManifestTests
 {
     private static readonly HealthKitOptions Defaults = new();
     private static readonly TimeSpan ShutdownTimeout = new HostOptions().ShutdownTimeout;
 
-    private static YamlMappingNode Container()
+    internal static YamlMappingNode Container()
     {
         var stream = new YamlStream();
         using (var reader = File.OpenText(Path.Combine(AppContext.BaseDirectory, "kubernetes", "deployment.yaml")))
@@ -41,7 +43,7 @@ public sealed class KubernetesManifestTests
     private static int Number(YamlMappingNode node, string key) =>
         int.Parse(((YamlScalarNode)node.Children[new YamlScalarNode(key)]).Value!, CultureInfo.InvariantCulture);
 
-    private static string Text(YamlMappingNode node, string key) => ((YamlScalarNode)node.Children[new YamlScalarNode(key)]).Value!;
+    internal static string Text(YamlMappingNode node, string key) => ((YamlScalarNode)node.Children[new YamlScalarNode(key)]).Value!;
 
     public static TheoryData<string, string> Probes => new()
     {
@@ -109,4 +111,31 @@ public sealed class KubernetesManifestTests
 
         Assert.DoesNotContain(env.Children.Cast<YamlMappingNode>(), e => Text(e, "name").StartsWith("HealthKit__", StringComparison.OrdinalIgnoreCase));
     }
+
+    [Fact]
+    public void Manifest_LocallyBuiltImage_IsNotPulled()
+    {
+        Assert.Equal("IfNotPresent", Text(Container(), "imagePullPolicy"));
+    }
+
+    [Fact]
+    public async Task ManifestUrlVariable_TakesEffectForTheSample()
+    {
+        var container = Container();
+        var env = ((YamlSequenceNode)container["env"]).Children.Cast<YamlMappingNode>().Single();
+        var name = Text(env, "name");
+        var value = Text(env, "value");
+        var port = Text((YamlMappingNode)((YamlSequenceNode)container["ports"]).Children.Single(), "containerPort");
+        Assert.Equal("ASPNETCORE_URLS", name);
+        Assert.Equal($"http://+:{port}", value);
+
+        // The manifest's value with the loopback address and a free port in place of the wildcard host and port 8080.
+        var free = LoopbackPorts.Unused();
+        var local = AnyHostAndPort().Replace(value, $"http://127.0.0.1:{free}");
+
+        await SampleAddressTests.AssertListensAsync(new Dictionary<string, string> { [name] = local }, urls: null, free);
+    }
+
+    [GeneratedRegex(@"^http://[^/:]+:\d+")]
+    private static partial Regex AnyHostAndPort();
 }

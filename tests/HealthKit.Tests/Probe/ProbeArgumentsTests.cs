@@ -48,7 +48,11 @@ public sealed class ProbeArgumentsTests
     [InlineData("--timeout '0' must be a number of seconds", "--timeout", "0")]
     [InlineData("--timeout '-1' must be a number of seconds", "--timeout", "-1")]
     [InlineData("--timeout 'NaN' must be a number of seconds", "--timeout", "NaN")]
-    [InlineData("--timeout '301' must be a number of seconds", "--timeout", "301")]
+    [InlineData("--timeout '301' must be a number of seconds from 0.001 to 300", "--timeout", "301")]
+    [InlineData("--timeout '1e-300' must be a number of seconds from 0.001 to 300", "--timeout", "1e-300")]
+    [InlineData("--timeout '0.0009' must be a number of seconds from 0.001 to 300", "--timeout", "0.0009")]
+    [InlineData("--insecure accepts any certificate, so it is only for the app's own loopback address", "--insecure", "--url", "https://example.com/health/ready")]
+    [InlineData("--insecure accepts any certificate, so it is only for the app's own loopback address", "--url", "https://10.1.2.3:8443", "--insecure")]
     public void Run_BadArguments_ExitsTwoWithTheReasonOnStandardError(string expected, params string[] rest)
     {
         using var output = new StringWriter();
@@ -60,6 +64,51 @@ public sealed class ProbeArgumentsTests
         Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
         Assert.Contains(ProbeArguments.Usage, error.ToString(), StringComparison.Ordinal);
         Assert.Empty(output.ToString());
+    }
+
+    [Fact]
+    public void Parse_Insecure_IsRead()
+    {
+        Assert.False(ProbeArguments.Parse(["healthcheck"])!.Insecure);
+        Assert.True(ProbeArguments.Parse(["healthcheck", "--insecure", "--url", "https://[::1]:8443"])!.Insecure);
+    }
+
+    [Fact]
+    public void Run_InsecureAndAConfiguredAddressThatIsNotLoopback_ExitsTwo()
+    {
+        var root = Directory.CreateTempSubdirectory("healthkit-probe-");
+        try
+        {
+            File.WriteAllText(Path.Combine(root.FullName, "appsettings.json"), """{ "Kestrel": { "Endpoints": { "Https": { "Url": "https://health.example:8443" } } } }""");
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+
+            var exitCode = HealthKitProbe.Run(["healthcheck", "--insecure"], output, error, root.FullName);
+
+            Assert.Equal(HealthKitProbe.ExitUsage, exitCode);
+            Assert.Contains("--insecure is only for the app's own loopback address", error.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("0.001")]
+    [InlineData("1E-3")]
+    public void Run_ShortestTimeoutAllowed_IsHonouredAgainstAServerThatNeverAnswers(string timeout)
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exitCode = HealthKitProbe.Run(["healthcheck", "--timeout", timeout, "--url", $"http://127.0.0.1:{port}/health/ready"], output, error, AppContext.BaseDirectory);
+
+        Assert.Equal(HealthKitProbe.ExitUnhealthy, exitCode);
+        Assert.Contains($"http://127.0.0.1:{port}/health/ready", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

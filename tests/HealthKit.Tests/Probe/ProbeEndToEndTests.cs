@@ -24,8 +24,8 @@ public sealed class ProbeEndToEndTests : IDisposable
         Assert.True(explicitUrl.ExitCode == 0, explicitUrl.ToString());
         Assert.Contains($"http://127.0.0.1:{port}/health/ready answered 200", explicitUrl.Output, StringComparison.Ordinal);
 
-        // Without --url the probe reads what the app reads: URLS (an unprefixed environment variable) overrides the
-        // sample's appsettings.json "Urls", exactly as it does for the app itself.
+        // Without --url the probe reads what the app reads: here URLS, an unprefixed environment variable, as the app
+        // itself would.
         var discovered = await RunProbeAsync(["ready"], new() { ["URLS"] = $"http://0.0.0.0:{port}" });
         Assert.True(discovered.ExitCode == 0, discovered.ToString());
         Assert.Contains($"http://localhost:{port}/health/ready answered 200", discovered.Output, StringComparison.Ordinal);
@@ -44,6 +44,29 @@ public sealed class ProbeEndToEndTests : IDisposable
         Assert.True(ready.ExitCode == 1, ready.ToString());
         Assert.Contains("answered 503", ready.Error, StringComparison.Ordinal);
         Assert.True(live.ExitCode == 0, live.ToString());
+    }
+
+    [Fact]
+    public async Task Probe_ReadyCheckFailsAndUrlIsTheBaseAddress_AsksReadyNotTheRootPage()
+    {
+        var port = FreePort();
+        var missing = Path.Combine(Path.GetTempPath(), $"healthkit-missing-{Guid.NewGuid():N}");
+        await StartSampleAsync(port, new Dictionary<string, string> { ["HealthKit__Checks__disk__Paths__0"] = missing }, expectReady: HttpStatusCode.ServiceUnavailable);
+        using var client = new HttpClient();
+        using var root = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/"), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, root.StatusCode);
+
+        // A long timeout: this is about which URL is asked, and a loaded machine must not turn an answer into a timeout.
+        foreach (var path in new[] { string.Empty, "/" })
+        {
+            var ready = await RunProbeAsync(["ready", "--timeout", "30", "--url", $"http://127.0.0.1:{port}{path}"]);
+            var live = await RunProbeAsync(["live", "--timeout", "30", "--url", $"http://127.0.0.1:{port}{path}"]);
+
+            Assert.True(ready.ExitCode == 1, ready.ToString());
+            Assert.Contains($"http://127.0.0.1:{port}/health/ready answered 503", ready.Error, StringComparison.Ordinal);
+            Assert.True(live.ExitCode == 0, live.ToString());
+            Assert.Contains($"http://127.0.0.1:{port}/health/live answered 200", live.Output, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -52,11 +52,29 @@ public sealed class ProbeTargetTests
     [InlineData("")]
     [InlineData("http_ports=notaport")]
     [InlineData("urls=http://127.0.0.1:0")]
-    public void BaseAddress_NothingUsable_FallsBackTo8080(string setting)
+    public void BaseAddress_NothingUsable_FallsBackToKestrelsDefault(string setting)
     {
         var values = setting.Length == 0 ? [] : new[] { (setting.Split('=')[0], setting.Split('=')[1]) };
 
-        Assert.Equal("http://localhost:8080", ProbeTarget.BaseAddress(Configuration(values)));
+        // Where Kestrel listens when nothing names an address; the ASP.NET Core images name one (ASPNETCORE_HTTP_PORTS=8080).
+        Assert.Equal("http://localhost:5000", ProbeTarget.BaseAddress(Configuration(values)));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9000", "ready", "http://127.0.0.1:9000/ops/ready")]
+    [InlineData("http://127.0.0.1:9000/", "live", "http://127.0.0.1:9000/ops/live")]
+    [InlineData("https://localhost:9443", "health", "https://localhost:9443/ops")]
+    [InlineData("http://127.0.0.1:9000/", "startup", "http://127.0.0.1:9000/ops/startup")]
+    [InlineData("http://127.0.0.1:9000/health/ready", "live", "http://127.0.0.1:9000/health/ready")]
+    [InlineData("http://127.0.0.1:9000/custom?verbose=1", "ready", "http://127.0.0.1:9000/custom?verbose=1")]
+    public void Resolve_Url_WithoutAPathIsTheBaseAddressAndWithOneIsUsedWhole(string url, string endpoint, string expected)
+    {
+        var reads = 0;
+
+        var resolved = ProbeTarget.Resolve(new Uri(url), () => { reads++; return Configuration(("HealthKit:PathPrefix", "/ops")); }, endpoint);
+
+        Assert.Equal(new Uri(expected), resolved);
+        Assert.Equal(new Uri(url).AbsolutePath == "/" ? 1 : 0, reads);
     }
 
     [Theory]
