@@ -12,7 +12,7 @@ internal readonly struct HealthRequest
 {
     internal const int MaxQueryLength = 2048;
     internal const int MaxExcluded = 64;
-    internal const int MaxNameLength = 200;
+    internal const int MaxNameLength = Engine.CheckNames.MaxLength;
 
     private HealthRequest(CheckSlot[] slots, ReportNotes? notes, bool verbose, bool text, string? error)
     {

@@ -108,6 +108,7 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
 
         ValidateLifecycle(errors, options.Lifecycle);
         ValidateStatusPage(errors, options.StatusPage);
+        ValidateRedaction(errors, options.Redaction);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
@@ -236,6 +237,35 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         if (policy.SlowThreshold is { } slow && (slow <= TimeSpan.Zero || slow > MaxDeadline))
         {
             errors.Add($"{key}:{nameof(HealthCheckPolicy.SlowThreshold)} must be greater than zero and at most {MaxDeadline} (was {slow}).");
+        }
+    }
+
+    private static void ValidateRedaction(List<string> errors, HealthKitRedactionOptions redaction)
+    {
+        const string Key = Root + ":" + nameof(HealthKitOptions.Redaction);
+        for (var i = 0; i < redaction.SecretKeyWords.Count; i++)
+        {
+            var word = redaction.SecretKeyWords[i];
+            if (string.IsNullOrEmpty(word) || !word.All(char.IsLetterOrDigit))
+            {
+                errors.Add($"{Key}:{nameof(HealthKitRedactionOptions.SecretKeyWords)}:{i.ToString(CultureInfo.InvariantCulture)} must be letters and digits only (was '{word}').");
+            }
+        }
+
+        for (var i = 0; i < redaction.SecretPatterns.Count; i++)
+        {
+            var key = $"{Key}:{nameof(HealthKitRedactionOptions.SecretPatterns)}:{i.ToString(CultureInfo.InvariantCulture)}";
+            try
+            {
+                if (Redaction.SecretRedactor.CreatePattern(redaction.SecretPatterns[i] ?? string.Empty).IsMatch(string.Empty))
+                {
+                    errors.Add($"{key} matches the empty text; it would mask nothing useful and everything around it.");
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add($"{key} is not a valid regular expression: {ex.Message}");
+            }
         }
     }
 

@@ -16,10 +16,12 @@ internal sealed class RunTelemetry
 {
     private readonly ILogger _logger;
     private readonly string[] _spanNames;
+    private readonly SecretRedactor _redactor;
 
     public RunTelemetry(HealthEngine engine, Meter? meter, ILogger logger)
     {
         _logger = logger;
+        _redactor = engine.Redaction;
         _spanNames = [.. engine.Slots.Select(slot => "healthkit.check " + slot.Name)];
         Metrics = meter is null ? null : new HealthKitMetrics(meter, engine);
     }
@@ -104,7 +106,7 @@ internal sealed class RunTelemetry
                 activity.AddEvent(new ActivityEvent("exception", tags: new ActivityTagsCollection
                 {
                     ["exception.type"] = exception.GetType().FullName,
-                    ["exception.message"] = Redactor.RedactText(exception.Message),
+                    ["exception.message"] = Redactor.ForLog(exception.Message, _redactor),
                 }));
             }
 
