@@ -188,7 +188,7 @@ internal static partial class Log
         if (logger.IsEnabled(LogLevel.Error))
         {
 #pragma warning disable CA1873 // Guarded by IsEnabled just above; the analyzer does not see that guard.
-            SettingsRejectedCore(logger, Redactor.ForLog(problems));
+            SettingsRejectedCore(logger, Redactor.ForLog(problems, maxLength: TextBounds.MaxProblemsLength));
 #pragma warning restore CA1873
         }
     }

@@ -26,8 +26,8 @@ internal static class Redactor
     /// characters, line breaks and bidirectional overrides escaped, so that it can neither hide text nor start a line.
     /// </summary>
     [return: NotNullIfNotNull(nameof(text))]
-    public static string? ForLog(string? text, SecretRedactor? redactor = null) =>
-        text is null ? null : (redactor ?? SecretRedactor.Default).Bounded(text, TextBounds.MaxTextLength);
+    public static string? ForLog(string? text, SecretRedactor? redactor = null, int maxLength = TextBounds.MaxTextLength) =>
+        text is null ? null : (redactor ?? SecretRedactor.Default).Bounded(text, maxLength);
 
     /// <summary>
     /// A stand-in for <paramref name="exception"/> to hand to a logger: the same type name, stack traces and inner

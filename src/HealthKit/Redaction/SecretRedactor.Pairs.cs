@@ -275,7 +275,7 @@ internal sealed partial class SecretRedactor
 
                     // A value that goes on after its "closing" quote was not quoted (Password={a}b;): mask it as bare.
                     var after = close + 1;
-                    if (after < text.Length && !EndsQuotedValue(text[after]))
+                    if (!ClosesValue(text, after, context))
                     {
                         var bareEnd = BareEnd(text, after, context);
                         return (start, bareEnd, bareEnd);
@@ -338,7 +338,25 @@ internal sealed partial class SecretRedactor
         return i > keyStart && i < text.Length && text[i] == '=';
     }
 
-    private static bool EndsQuotedValue(char c) => c is ';' or ',' or '}' or ']' or ')' or '&' || char.IsWhiteSpace(c);
+    /// <summary>
+    /// Whether a closing quote at <paramref name="after"/> - 1 really closes the value. In JSON a separator or a bracket
+    /// follows it; in a connection string or a line, only spaces and then <c>;</c> or the end of the line may (an ODBC
+    /// builder writes <c>PWD="a" b</c> unquoted, and that value runs on past its second quote).
+    /// </summary>
+    private static bool ClosesValue(string text, int after, ValueContext context)
+    {
+        if (context == ValueContext.Json)
+        {
+            return after >= text.Length || text[after] is ',' or '}' or ']' || char.IsWhiteSpace(text[after]);
+        }
+
+        while (after < text.Length && text[after] is ' ' or '\t')
+        {
+            after++;
+        }
+
+        return after >= text.Length || text[after] == ';' || IsLineBreak(text[after]);
+    }
 
     private static bool EndsBareValue(char c, ValueContext context) => IsLineBreak(c) || (c == ';' && context != ValueContext.Line) || context switch
     {

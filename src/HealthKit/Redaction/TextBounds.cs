@@ -15,6 +15,9 @@ internal static class TextBounds
     /// <summary>The most characters kept of a data key.</summary>
     public const int MaxKeyLength = 128;
 
+    /// <summary>The most characters kept of HealthKit's own list of configuration problems in a log line.</summary>
+    public const int MaxProblemsLength = 8192;
+
     /// <summary>
     /// <paramref name="text"/> cut to <paramref name="maxLength"/> characters, with a marker that says how many were
     /// dropped. Every line break (CR, LF, CRLF, NEL, U+2028, U+2029) becomes one space, so the text is one line wherever
