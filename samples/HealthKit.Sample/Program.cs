@@ -37,6 +37,15 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration["HealthKit:Webhook:Url"]))
     health.AddWebhookListener();
 }
 
+// Test-only: checks that block their thread, as a synchronous driver call does, for the liveness measurement in
+// benchmarks/. Off unless Sample:BlockingChecks is set; at most 16 checks, each blocking at most 60 s.
+var blockingChecks = Math.Clamp(builder.Configuration.GetValue<int>("Sample:BlockingChecks"), 0, 16);
+var blockFor = TimeSpan.FromMilliseconds(Math.Clamp(builder.Configuration.GetValue("Sample:BlockMilliseconds", 20_000), 0, 60_000));
+for (var i = 1; i <= blockingChecks; i++)
+{
+    health.AddCheck($"blocking-{i}", new SampleBlockingCheck(blockFor, builder.Configuration.GetValue<bool>("Sample:BlockAfterAwait")), tags: [HealthKitTags.Ready]);
+}
+
 // Metrics: HealthKit's meter on /metrics in the Prometheus format, when Sample:Prometheus is true. The exporter package
 // is a pre-release. (Not under HealthKit:, where every key must be one of HealthKit's own settings.)
 var prometheus = builder.Configuration.GetValue<bool>("Sample:Prometheus");

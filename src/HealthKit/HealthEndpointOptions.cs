@@ -7,12 +7,14 @@ namespace HealthKit;
 /// </summary>
 public sealed class HealthEndpointOptions
 {
+    private HealthDetailLevel _detailLevel;
+
     internal HealthEndpointOptions(string key, string path, string? tag, HealthDetailLevel detailLevel)
     {
         Key = key;
         Path = path;
         Tag = tag;
-        DetailLevel = detailLevel;
+        _detailLevel = detailLevel;
     }
 
     internal string Key { get; }
@@ -42,6 +44,18 @@ public sealed class HealthEndpointOptions
     public string? Tag { get; set; }
 
     /// <summary>
+    /// Gets or sets whether the endpoint may start with a <see cref="Tag"/> that no registered check carries.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="false"/>: such a tag stops the application at startup, naming the key and the tags
+    /// that exist, because an endpoint whose tag matches nothing answers Healthy however its dependencies are (a typo such
+    /// as <c>raedy</c> would empty readiness). Set it to <see langword="true"/> only for an endpoint meant to run no check
+    /// of its own yet, such as readiness in an application whose checks come later; the built-in lifecycle checks still
+    /// run on it.
+    /// </value>
+    public bool AllowEmpty { get; set; }
+
+    /// <summary>
     /// Gets or sets how much of the report the endpoint reveals to an anonymous caller.
     /// </summary>
     /// <value>
@@ -49,7 +63,28 @@ public sealed class HealthEndpointOptions
     /// <see cref="HealthDetailLevel.Status"/> for the probes: safe on a public port, because neither reveals descriptions,
     /// data or exceptions. See <see cref="HealthKitOptions.DetailsPolicy"/> to raise it for authorized callers.
     /// </value>
-    public HealthDetailLevel DetailLevel { get; set; }
+    /// <remarks>
+    /// While it keeps its default, <c>?verbose</c> raises an endpoint to <see cref="HealthDetailLevel.Components"/>
+    /// (check names and statuses, as kube-apiserver's <c>/readyz?verbose</c> does). Once it is set, in code or in
+    /// configuration, even to the default value, it is a ceiling that <c>?verbose</c> cannot lift; only
+    /// <see cref="HealthKitOptions.DetailsPolicy"/> raises a caller above it.
+    /// </remarks>
+    public HealthDetailLevel DetailLevel
+    {
+        get => _detailLevel;
+        set
+        {
+            _detailLevel = value;
+            DetailLevelSet = true;
+        }
+    }
+
+    /// <summary>
+    /// Whether <see cref="DetailLevel"/> was set, in code or by configuration, rather than left at its default. The
+    /// configuration binder calls every setter of a section it binds, with the getter's value when the key is absent, so
+    /// <see cref="Internal.ConfigurationBinding.BindRoot"/> decides this for configuration from the keys themselves.
+    /// </summary>
+    internal bool DetailLevelSet { get; set; }
 
     /// <summary>Gets or sets the status code for a Healthy report.</summary>
     /// <value>The default is 200.</value>

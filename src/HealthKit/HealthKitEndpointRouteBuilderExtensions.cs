@@ -3,7 +3,7 @@ using System.Globalization;
 using HealthKit.Endpoints;
 using HealthKit.Engine;
 using HealthKit.Internal;
-using Microsoft.AspNetCore.Authorization;
+using HealthKit.Redaction;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -63,7 +63,7 @@ public static class HealthKitEndpointRouteBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(pathPrefix);
         if (HealthKitOptionsValidator.PathPrefixProblem(pathPrefix) is { } problem)
         {
-            throw new ArgumentException($"The path prefix '{pathPrefix}' {problem}.", nameof(pathPrefix));
+            throw new ArgumentException($"The path prefix '{Redactor.RedactText(pathPrefix)}' {problem}.", nameof(pathPrefix));
         }
 
         return MapCore(endpoints, pathPrefix);
@@ -80,7 +80,7 @@ public static class HealthKitEndpointRouteBuilderExtensions
 
         var options = services.GetRequiredService<IOptions<HealthKitOptions>>().Value;
         var engine = services.GetRequiredService<HealthEngine>();
-        var authorization = ResolveDetailsPolicy(services, options);
+        var detailsPolicy = DetailsPolicy.Resolve(services, options);
         var fullDetails = options.FullDetailsInDevelopment && services.GetService<IHostEnvironment>()?.IsDevelopment() == true;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("HealthKit.Endpoints");
 
@@ -101,7 +101,7 @@ public static class HealthKitEndpointRouteBuilderExtensions
                 continue;
             }
 
-            var handler = new HealthEndpointHandler(engine, endpoint, fullDetails, authorization, logger);
+            var handler = new HealthEndpointHandler(engine, endpoint, fullDetails, detailsPolicy, logger);
             var path = endpoint.Path.Trim('/');
             group.MapMethods(path, GetAndHead, handler.InvokeAsync)
                 .WithDisplayName("HealthKit " + endpoint.Key)
@@ -120,16 +120,27 @@ public static class HealthKitEndpointRouteBuilderExtensions
         }
 
         group.ExcludeFromDescription();
+
+        // The application maps its other endpoints after this call, so they are compared once it has started.
+        if (marker.TryWatchCollisions(endpoints.DataSources) && services.GetService<IHostApplicationLifetime>() is { } lifetime)
+        {
+            var dataSources = endpoints.DataSources;
+            lifetime.ApplicationStarted.Register(() => EndpointCollisions.Warn(dataSources, logger));
+        }
+
         return group;
     }
 
     /// <summary>
     /// Maps every other method on <paramref name="path"/> to HealthKit's own 405. Routing prefers an endpoint that names
-    /// its methods, so GET and HEAD (and any method the application maps on the same path) still go where they did.
+    /// its methods, so GET and HEAD (and any method the application maps on the same path) still go where they did; its
+    /// later order yields to any other endpoint on the path, such as an old <c>MapHealthChecks</c> on every method, which
+    /// would otherwise tie with it and make every such request fail with 500 (AmbiguousMatchException).
     /// </summary>
     private static void MapMethodNotAllowed(RouteGroupBuilder group, string path) =>
         group.Map(path, HealthEndpointHandler.MethodNotAllowedAsync)
             .WithDisplayName("HealthKit method not allowed")
+            .WithOrder(1)
             .WithMetadata(HealthKitEndpointMetadata.Instance);
 
     /// <summary>
@@ -167,23 +178,5 @@ public static class HealthKitEndpointRouteBuilderExtensions
         }
 
         return string.Empty;
-    }
-
-    private static IAuthorizationService? ResolveDetailsPolicy(IServiceProvider services, HealthKitOptions options)
-    {
-        if (string.IsNullOrEmpty(options.DetailsPolicy))
-        {
-            return null;
-        }
-
-        const string Key = HealthKitOptions.SectionName + ":" + nameof(HealthKitOptions.DetailsPolicy);
-        var authorization = services.GetService<IAuthorizationService>()
-            ?? throw new InvalidOperationException(
-                $"'{Key}' is set to '{options.DetailsPolicy}', but authorization services are not registered. Call 'builder.Services.AddAuthorization(...)' and define that policy, or clear '{Key}'.");
-        var policy = services.GetRequiredService<IAuthorizationPolicyProvider>().GetPolicyAsync(options.DetailsPolicy).GetAwaiter().GetResult();
-        return policy is null
-            ? throw new InvalidOperationException(
-                $"'{Key}' names the authorization policy '{options.DetailsPolicy}', which is not defined. Define it with 'builder.Services.AddAuthorization(o => o.AddPolicy(\"{options.DetailsPolicy}\", ...))', or clear '{Key}'.")
-            : authorization;
     }
 }

@@ -46,6 +46,18 @@ public sealed class HealthKitOptions
     /// <summary>Gets the secret key words and patterns masked besides the built-in ones.</summary>
     public HealthKitRedactionOptions Redaction { get; } = new();
 
+    /// <summary>
+    /// Gets or sets how many dedicated threads check runs start on. Checks never run on the shared thread pool, so a check
+    /// that blocks its thread cannot delay the endpoints, the lifecycle checks or the timers that end runs. When checks
+    /// hold every one of these threads, further runs wait for one and end at their timeout; that is logged once
+    /// (event 32) and counted by <c>healthkit.check.threads.waiting</c>.
+    /// </summary>
+    /// <value>
+    /// The default is 16. It must be between 1 and 256. Threads are started only when runs need them, and end after 30
+    /// seconds without work.
+    /// </value>
+    public int CheckThreads { get; set; } = 16;
+
     /// <summary>Gets the options of the webhook listener (see <see cref="HealthKitWebhookOptions"/>).</summary>
     public HealthKitWebhookOptions Webhook { get; } = new();
 
@@ -54,9 +66,16 @@ public sealed class HealthKitOptions
     /// <see cref="AuthorizedDetailLevel"/> on every endpoint.
     /// </summary>
     /// <value>
-    /// The default is <see langword="null"/>: no caller is elevated. The policy must exist, and authorization services
-    /// must be registered, or the application stops at startup.
+    /// The default is <see langword="null"/>: no caller is elevated. The policy must exist, authorization services must
+    /// be registered, and so must every authentication scheme the policy names, or the application stops at startup.
     /// </value>
+    /// <remarks>
+    /// The policy is evaluated as ASP.NET Core's authorization middleware evaluates an endpoint's: with
+    /// <c>IPolicyEvaluator</c>, which authenticates the schemes the policy names (<c>AddAuthenticationSchemes</c>), then
+    /// authorizes with the request's <c>HttpContext</c> as the resource, so resource-based requirements (an address
+    /// allow-list, for example) can read the request. A caller who fails it gets the endpoint's own level: it is never
+    /// challenged or forbidden, and the probe gets its answer. The request's <c>HttpContext.User</c> is left as it was.
+    /// </remarks>
     public string? DetailsPolicy { get; set; }
 
     /// <summary>
@@ -81,6 +100,19 @@ public sealed class HealthKitOptions
     /// contain connection strings and host names; turn this on only where every caller is trusted.
     /// </value>
     public bool IncludeExceptionDetails { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether HealthKit answers Microsoft's <c>HealthCheckService</c>: the service behind
+    /// <c>MapHealthChecks</c>, <c>IHealthCheckPublisher</c>s and any code that resolves it.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="false"/>: the application's <c>HealthCheckService</c> is left as it was, so existing
+    /// <c>MapHealthChecks</c> endpoints, publishers and other callers keep Microsoft's behaviour (every call runs the
+    /// checks, with each registration's own timeout or none), and HealthKit answers only its own endpoints. Set it to
+    /// <see langword="true"/> once the application has moved to HealthKit, so that every caller shares the endpoints'
+    /// runs, cache, timeouts, damping, disabled checks and redaction, and no caller adds load on a dependency.
+    /// </value>
+    public bool ReplaceHealthCheckService { get; set; }
 
     /// <summary>Gets the options for answers in <c>application/health+json</c>, bound from <c>HealthKit:HealthJson</c>.</summary>
     public HealthJsonOptions HealthJson { get; } = new();

@@ -47,13 +47,15 @@ public static class HealthKitServiceCollectionExtensions
             .Configure<IServiceProvider>((options, provider) => ConfigurationBinding.BindRoot(provider, options))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthKitOptions>, HealthKitOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthKitOptions>, EndpointTagValidator>());
         services.TryAddSingleton<HealthEngine>();
 
         // The engine's meter comes from the container's IMeterFactory, so each application (and each test host) has its own.
         services.AddMetrics();
         services.AddHostedService<BackgroundCheckRunner>();
 
-        // Publishers and listeners: HealthCheckService and Microsoft's publisher service answered by the engine, and the
+        // Publishers and listeners: HealthCheckService (and so Microsoft's publisher service) answered by the engine when
+        // HealthKit:ReplaceHealthCheckService says so, publishers guarded either way, and the
         // status-change listeners' queue. The shutdown drain runs before any hosted service stops, so listeners still
         // hear readiness fail.
         PublisherRegistration.Add(services);

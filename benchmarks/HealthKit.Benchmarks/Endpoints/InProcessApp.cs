@@ -55,7 +55,13 @@ public sealed class InProcessApp : IAsyncDisposable
     }
 
     /// <summary>A context for <paramref name="path"/> whose response body goes to a reused stream.</summary>
-    public ReusableRequest CreateRequest(string path) => new(_pipeline, path);
+    public ReusableRequest CreateRequest(string path) => new(_pipeline, path, scopes: null);
+
+    /// <summary>
+    /// The same, with <see cref="HttpContext.RequestServices"/> available as the hosting layer makes it: a DI scope
+    /// created on first use and disposed after the request. Authentication needs it.
+    /// </summary>
+    public ReusableRequest CreateRequestWithServices(string path) => new(_pipeline, path, _app.Services.GetRequiredService<IServiceScopeFactory>());
 
     public async ValueTask DisposeAsync()
     {
@@ -104,10 +110,12 @@ public sealed class ReusableRequest
     private readonly RequestDelegate _pipeline;
     private readonly DefaultHttpContext _context;
     private readonly MemoryStream _body = new(capacity: 16 * 1024);
+    private readonly IServiceScopeFactory? _scopes;
 
-    internal ReusableRequest(RequestDelegate pipeline, string path)
+    internal ReusableRequest(RequestDelegate pipeline, string path, IServiceScopeFactory? scopes)
     {
         _pipeline = pipeline;
+        _scopes = scopes;
         _context = new DefaultHttpContext();
         _context.Request.Method = HttpMethods.Get;
         _context.Request.Scheme = "http";
@@ -127,6 +135,21 @@ public sealed class ReusableRequest
         _context.Response.Headers.Clear();
         _context.SetEndpoint(null);
         _body.SetLength(0);
-        return _pipeline(_context);
+        return _scopes is null ? _pipeline(_context) : WithServicesAsync(_scopes);
+    }
+
+    /// <summary>Request services as hosting provides them: a scope on first use, disposed when the request ends.</summary>
+    private async Task WithServicesAsync(IServiceScopeFactory scopes)
+    {
+        var services = new RequestServicesFeature(_context, scopes);
+        _context.Features.Set<IServiceProvidersFeature>(services);
+        try
+        {
+            await _pipeline(_context).ConfigureAwait(false);
+        }
+        finally
+        {
+            await services.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

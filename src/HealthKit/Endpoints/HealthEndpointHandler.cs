@@ -4,7 +4,6 @@ using HealthKit.Engine;
 using HealthKit.HealthJson;
 using HealthKit.Internal;
 using HealthKit.Listeners;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -27,9 +26,9 @@ internal sealed class HealthEndpointHandler
     private readonly JsonEncodedText[] _names;
     private readonly Dictionary<string, CheckSlot[]> _single;
     private readonly HealthDetailLevel _detailLevel;
-    private readonly string? _detailsPolicy;
+    private readonly bool _verboseLifts;
+    private readonly DetailsPolicy? _detailsPolicy;
     private readonly HealthDetailLevel _authorizedDetailLevel;
-    private readonly IAuthorizationService? _authorization;
     private readonly ILogger _logger;
     private int _lastStatus = -1;
 
@@ -37,7 +36,7 @@ internal sealed class HealthEndpointHandler
         HealthEngine engine,
         HealthEndpointOptions endpoint,
         bool fullDetails,
-        IAuthorizationService? authorization,
+        DetailsPolicy? detailsPolicy,
         ILogger logger)
     {
         _engine = engine;
@@ -46,9 +45,11 @@ internal sealed class HealthEndpointHandler
         _names = JsonReportWriter.EncodeNames(engine.Slots);
         _single = _slots.ToDictionary(slot => slot.Name, slot => new[] { slot }, StringComparer.OrdinalIgnoreCase);
         _detailLevel = fullDetails ? HealthDetailLevel.Full : endpoint.DetailLevel;
-        _detailsPolicy = engine.Options.DetailsPolicy;
+
+        // A level the operator chose is a ceiling; only the default is the kube-apiserver-style floor ?verbose lifts.
+        _verboseLifts = !endpoint.DetailLevelSet;
+        _detailsPolicy = detailsPolicy;
         _authorizedDetailLevel = engine.Options.AuthorizedDetailLevel;
-        _authorization = authorization;
         _logger = logger;
     }
 
@@ -87,13 +88,14 @@ internal sealed class HealthEndpointHandler
             var request = HealthRequest.Parse(context.Request, slots);
             if (request.Error is not null)
             {
-                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, request.Error).ConfigureAwait(false);
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, request.Error, request.Text).ConfigureAwait(false);
                 return;
             }
 
-            var level = await GetDetailLevelAsync(context).ConfigureAwait(false);
+            var granted = await GetDetailLevelAsync(context).ConfigureAwait(false);
+            var level = granted;
             // Stryker disable once Equality : at Components the assignment below changes nothing
-            if (request.Verbose && level < HealthDetailLevel.Components)
+            if (request.Verbose && _verboseLifts && level < HealthDetailLevel.Components)
             {
                 // ?verbose names the checks and their statuses (as /health does by default), never their details.
                 level = HealthDetailLevel.Components;
@@ -105,7 +107,7 @@ internal sealed class HealthEndpointHandler
                 TrackStatus(evaluation.Status);
             }
 
-            await WriteAsync(context, name, evaluation, level, request).ConfigureAwait(false);
+            await WriteAsync(context, name, evaluation, new(level, granted), request).ConfigureAwait(false);
         }
         catch (Exception ex) when (aborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
         {
@@ -116,25 +118,23 @@ internal sealed class HealthEndpointHandler
 
     private ValueTask<HealthDetailLevel> GetDetailLevelAsync(HttpContext context)
     {
-        if (_detailsPolicy is null || _authorization is null || _detailLevel >= _authorizedDetailLevel)
+        if (_detailsPolicy is null || _detailLevel >= _authorizedDetailLevel)
         {
             return new(_detailLevel);
         }
 
         return ElevateAsync(context);
 
-        async ValueTask<HealthDetailLevel> ElevateAsync(HttpContext context)
-        {
-            var result = await _authorization.AuthorizeAsync(context.User, _detailsPolicy).ConfigureAwait(false);
-            return result.Succeeded ? _authorizedDetailLevel : _detailLevel;
-        }
+        async ValueTask<HealthDetailLevel> ElevateAsync(HttpContext context) =>
+            await _detailsPolicy.IsSatisfiedAsync(context).ConfigureAwait(false) ? _authorizedDetailLevel : _detailLevel;
     }
 
-    private Task WriteAsync(HttpContext context, string name, Evaluation evaluation, HealthDetailLevel level, HealthRequest request)
+    private Task WriteAsync(HttpContext context, string name, Evaluation evaluation, Levels levels, HealthRequest request)
     {
+        var level = levels.Shown;
         if (!request.Text && HealthJsonRequested(context) is { } identity)
         {
-            return WriteHealthJsonAsync(context, evaluation, level, request.Notes, identity);
+            return WriteHealthJsonAsync(context, evaluation, levels, request.Notes, identity);
         }
 
         var response = context.Response;
@@ -172,7 +172,7 @@ internal sealed class HealthEndpointHandler
         HealthJsonWriter.IsRequested(context.Request)
         && context.RequestServices.GetService<HealthJsonIdentity>() is { Enabled: true } identity ? identity : null;
 
-    private Task WriteHealthJsonAsync(HttpContext context, Evaluation evaluation, HealthDetailLevel level, ReportNotes? notes, HealthJsonIdentity identity)
+    private Task WriteHealthJsonAsync(HttpContext context, Evaluation evaluation, Levels levels, ReportNotes? notes, HealthJsonIdentity identity)
     {
         var response = context.Response;
         var (status, statusCode) = HealthJsonWriter.MapStatus(evaluation.Status, _endpoint);
@@ -184,7 +184,8 @@ internal sealed class HealthEndpointHandler
             return Task.CompletedTask;
         }
 
-        HealthJsonWriter.Write(response.BodyWriter, status, evaluation, level, identity, notes);
+        // The service's version and release are the endpoint's or the policy's to reveal, never ?verbose's.
+        HealthJsonWriter.Write(response.BodyWriter, status, evaluation, levels.Shown, levels.Granted >= HealthDetailLevel.Components ? identity : identity.Anonymous, notes);
         var flush = response.BodyWriter.FlushAsync(context.RequestAborted);
         // Stryker disable once Conditional : a shortcut only; a flush still pending is completed by the server before it ends the response, so the client gets the same bytes
         return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
@@ -245,15 +246,20 @@ internal sealed class HealthEndpointHandler
         return context.Response.WriteAsync(html, Encoding.UTF8, context.RequestAborted);
     }
 
-    private static Task WriteErrorAsync(HttpContext context, int statusCode, string error)
+    private static Task WriteErrorAsync(HttpContext context, int statusCode, string error, bool text = false)
     {
         var response = context.Response;
         response.StatusCode = statusCode;
         SetNoCacheHeaders(response);
-        response.ContentType = JsonReportWriter.ContentType;
+        response.ContentType = text ? TextReportWriter.ContentType : JsonReportWriter.ContentType;
         if (HttpMethods.IsHead(context.Request.Method))
         {
             return Task.CompletedTask;
+        }
+
+        if (text)
+        {
+            return response.WriteAsync("error: " + error + "\n", Encoding.UTF8, context.RequestAborted);
         }
 
         using (var writer = new Utf8JsonWriter(response.BodyWriter))
@@ -301,4 +307,10 @@ internal sealed class HealthEndpointHandler
             _engine.Notifier.EndpointChanged(_endpoint.Key, before, status);
         }
     }
+
+    /// <summary>
+    /// The level a response shows, and the level the caller was granted by configuration or by the details policy
+    /// (what <c>?verbose</c> may have raised).
+    /// </summary>
+    private readonly record struct Levels(HealthDetailLevel Shown, HealthDetailLevel Granted);
 }

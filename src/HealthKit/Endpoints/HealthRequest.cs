@@ -14,6 +14,9 @@ internal readonly struct HealthRequest
     internal const int MaxExcluded = 64;
     internal const int MaxNameLength = Engine.CheckNames.MaxLength;
 
+    /// <summary>The answer to a <c>verbose</c> value that is neither on nor off; it names every value that is.</summary>
+    internal const string VerboseError = "verbose must be 'true', '1' or empty (?verbose) to turn it on, or 'false' or '0' to turn it off";
+
     private HealthRequest(CheckSlot[] slots, ReportNotes? notes, bool verbose, bool text, string? error)
     {
         Slots = slots;
@@ -48,8 +51,6 @@ internal readonly struct HealthRequest
         }
 
         var query = request.Query;
-        var verbose = query.TryGetValue("verbose", out var verboseValues) && IsOn(verboseValues.ToString());
-
         if (query.TryGetValue("format", out var format))
         {
             switch (format.ToString().ToLowerInvariant())
@@ -63,6 +64,12 @@ internal readonly struct HealthRequest
                 default:
                     return Fail("format must be 'json' or 'text'");
             }
+        }
+
+        var verbose = false;
+        if (query.TryGetValue("verbose", out var verboseValues) && !TryParseVerbose(verboseValues.ToString(), out verbose))
+        {
+            return Fail(VerboseError);
         }
 
         if (!query.TryGetValue("exclude", out var excludeValues))
@@ -114,12 +121,21 @@ internal readonly struct HealthRequest
 
         return new([.. kept], notes, verbose, text, error: null);
 
-        // Stryker disable once Boolean : a failed request is answered from its Error alone; its Verbose and Text are never read
-        HealthRequest Fail(string error) => new(slots, null, verbose: false, text: false, error);
+        // A refusal is written in the format the request asked for so far (a person reading text sees why); its Verbose is never read.
+        // Stryker disable once Boolean : see above
+        HealthRequest Fail(string error) => new(slots, null, verbose: false, text, error);
     }
 
-    private static bool IsOn(string value) =>
-        value.Length == 0 || !(value.Equals("false", StringComparison.OrdinalIgnoreCase) || value == "0");
+    /// <summary>
+    /// <c>?verbose</c>, <c>?verbose=</c>, <c>true</c> and <c>1</c> turn it on, <c>false</c> and <c>0</c> off (the words in
+    /// any case); any other value, <c>yes</c> and <c>no</c> included, is refused rather than guessed at. A repeated
+    /// parameter arrives joined with commas, and is refused too.
+    /// </summary>
+    private static bool TryParseVerbose(string value, out bool verbose)
+    {
+        verbose = value.Length == 0 || value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase);
+        return verbose || value == "0" || value.Equals("false", StringComparison.OrdinalIgnoreCase);
+    }
 
     /// <summary>Plain text only when the client asks for it and not for JSON; the kubelet's <c>*/*</c> gets JSON.</summary>
     private static bool PrefersText(Microsoft.Extensions.Primitives.StringValues accept)

@@ -208,9 +208,16 @@ internal sealed class CheckSlot
             expired.DisposeTimer();
         }
 
-        _engine.OnPublished(this, published, exception: null, timedOut: true);
-        _engine.Telemetry.EndRun(this, expired.Activity, RunEnd.TimedOut, raw, published.Outcome, exception: null);
-        expired.Completion.SetResult(published.Outcome);
+        try
+        {
+            _engine.OnPublished(this, published, exception: null, timedOut: true);
+            _engine.Telemetry.EndRun(this, expired.Activity, RunEnd.TimedOut, raw, published.Outcome, exception: null);
+        }
+        finally
+        {
+            // A logger that throws must not leave every waiting request to its deadline.
+            expired.Completion.SetResult(published.Outcome);
+        }
 
         // Cancelling runs the check's callbacks inline, and a driver's cancellation can block for seconds (Npgsql sends
         // a cancel request to the very server that stopped answering): never on the thread of a waiting request or timer.
@@ -252,18 +259,28 @@ internal sealed class CheckSlot
             }
         }
 
-        // The log line comes before the answer, so that whoever sees the new status can find why in the log.
-        _engine.OnPublished(this, published, result.Exception, result.Cancelled);
-        if (ends)
+        // The log line comes before the answer, so that whoever sees the new status can find why in the log; the answer
+        // comes whatever a logger throws.
+        try
         {
-            _engine.Telemetry.EndRun(
-                this,
-                run.Activity,
-                result.Cancelled ? RunEnd.TimedOut : result.Threw ? RunEnd.Threw : RunEnd.Returned,
-                result.Outcome,
-                published.Outcome,
-                result.Exception);
-            run.Completion.SetResult(published.Outcome);
+            _engine.OnPublished(this, published, result.Exception, result.Cancelled);
+            if (ends)
+            {
+                _engine.Telemetry.EndRun(
+                    this,
+                    run.Activity,
+                    result.Cancelled ? RunEnd.TimedOut : result.Threw ? RunEnd.Threw : RunEnd.Returned,
+                    result.Outcome,
+                    published.Outcome,
+                    result.Exception);
+            }
+        }
+        finally
+        {
+            if (ends)
+            {
+                run.Completion.SetResult(published.Outcome);
+            }
         }
     }
 
@@ -388,7 +405,9 @@ internal sealed class CheckSlot
         {
             var engine = _slot._engine;
             _stopping = engine.StoppingToken.UnsafeRegister(static state => ((Run)state!).Cancel(), this);
-            var execution = Settings.Policy.Fixed ? ExecuteAsync() : Task.Run(ExecuteAsync);
+            // The lifecycle checks never block: they run inline, so liveness needs no thread at all. Every other check
+            // starts on the engine's own threads, so that one blocking its thread holds none that requests need.
+            var execution = Settings.Policy.Fixed ? ExecuteAsync() : engine.Scheduler.Start(ExecuteAsync);
             if (execution.IsCompleted)
             {
                 return;
@@ -443,6 +462,20 @@ internal sealed class CheckSlot
         private async Task ExecuteAsync()
         {
             RunResult result;
+            bool ended;
+            lock (_slot._gate)
+            {
+                ended = Ended;
+            }
+
+            if (ended || _cancellation.IsCancellationRequested)
+            {
+                // It waited for a check thread until its timeout (or the host stopped): it has ended, and the check is not
+                // started for nothing. Its token may not be cancelled yet: that is queued to the pool when it times out.
+                _slot.OnCheckReturned(this, new RunResult(_slot._engine.FailureOutcome(_slot, Started, TimedOutDescription), null, Cancelled: true));
+                return;
+            }
+
             try
             {
                 result = await _slot._engine.ExecuteAsync(_slot, Settings.Context, Started, _cancellation.Token).ConfigureAwait(false);

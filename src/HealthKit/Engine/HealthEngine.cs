@@ -81,8 +81,20 @@ internal sealed class HealthEngine : IDisposable
             throw new InvalidOperationException(errors[0]);
         }
 
-        Telemetry = new RunTelemetry(this, meterFactory?.Create(new MeterOptions(HealthKitTelemetry.MeterName) { Version = typeof(HealthEngine).Assembly.GetName().Version?.ToString() }), logger);
+        WarnCappedRegistrationTimeouts();
+        var meter = meterFactory?.Create(new MeterOptions(HealthKitTelemetry.MeterName) { Version = typeof(HealthEngine).Assembly.GetName().Version?.ToString() });
+        Telemetry = new RunTelemetry(this, meter, logger);
+
+        // Startup validation names the key of an out-of-range value; a host that skips it still gets a working scheduler.
+        Scheduler = new CheckScheduler(Math.Clamp(Options.CheckThreads, 1, HealthKitOptionsValidator.MaxCheckThreads), timeProvider, logger);
+        if (meter is not null)
+        {
+            Scheduler.AddMetrics(meter);
+        }
     }
+
+    /// <summary>The dedicated threads check runs start on; see <see cref="HealthKitOptions.CheckThreads"/>.</summary>
+    internal CheckScheduler Scheduler { get; }
 
     /// <summary>Raised after <see cref="ApplyPolicies"/> has put new policies in force.</summary>
     public event Action? PoliciesChanged;
@@ -282,9 +294,9 @@ internal sealed class HealthEngine : IDisposable
         int index,
         CancellationToken requestAborted)
     {
-        // The run ends by its own timeout, which is never later than this deadline; should the request's timer fire
-        // first, it ends the run the same way the run's timer would. The run itself is shared and never cancelled by a
-        // request.
+        // An on-demand run ends by its own timeout, which is never later than this deadline; should the request's timer
+        // fire first, it ends the run the same way the run's timer would. The run itself is shared and never cancelled by
+        // a request.
         var wait = deadline - TimeProvider.GetElapsedTime(requestStart);
         if (wait > TimeSpan.Zero)
         {
@@ -298,8 +310,15 @@ internal sealed class HealthEngine : IDisposable
             }
         }
 
-        outcomes[index] = slot.Expire(run);
+        // A background check's first run may take longer than any deadline: this request answers without it, and the run
+        // goes on to its own timeout, for the requests after it.
+        outcomes[index] = slot.Policy.Mode == HealthCheckMode.Background && !run.IsCompleted
+            ? FailureOutcome(slot, requestStart, FirstRunPendingDescription)
+            : slot.Expire(run);
     }
+
+    /// <summary>What a request reports for a background check whose first run outlasted the request's deadline.</summary>
+    internal const string FirstRunPendingDescription = TimedOutDescription + " (the first background run is still in progress)";
 
     /// <summary>
     /// Runs a check once and turns whatever happens into an outcome. Never throws: a faulting factory or check, a result
@@ -358,7 +377,7 @@ internal sealed class HealthEngine : IDisposable
                     TimeProvider.GetUtcNow(),
                     end,
                     ResultSanitizer.SanitizeData(result.Data, Redaction, TimeProvider),
-                    includeExceptions && result.Exception is not null ? ResultSanitizer.Redact(result.Exception.Message, Redaction) : null),
+                    includeExceptions && result.Exception is not null ? ResultSanitizer.Redact(ExceptionMembers.Message(result.Exception), Redaction) : null),
                 result.Exception,
                 Cancelled: false);
         }
@@ -383,7 +402,7 @@ internal sealed class HealthEngine : IDisposable
             TimeProvider.GetUtcNow(),
             end,
             [],
-            exception is null ? null : ResultSanitizer.Redact(exception.Message, Redaction));
+            exception is null ? null : ResultSanitizer.Redact(ExceptionMembers.Message(exception), Redaction));
     }
 
     private CheckOutcome TimedOut(CheckSlot slot, long started) => FailureOutcome(slot, started, TimedOutDescription);
@@ -415,6 +434,7 @@ internal sealed class HealthEngine : IDisposable
             }
 
             Notifier.CheckChanged(slot.Name, previous?.Status, outcome.Status, outcome.Description, outcome.ProducedAt);
+            Telemetry.Metrics?.StatusChanged(slot.Index, outcome.Status);
         }
         else if (exception is not null)
         {
@@ -435,17 +455,13 @@ internal sealed class HealthEngine : IDisposable
         // Stryker disable once Equality : HealthCheckRegistration rejects a zero timeout, so > and >= agree
         TimeSpan? registered = registration.Timeout > TimeSpan.Zero ? registration.Timeout : null;
         var timeout = fixedPolicy is not null ? FixedPolicyCheck.Timeout : own?.Timeout ?? registered ?? defaults.Timeout!.Value;
+        var mode = fixedPolicy is not null ? HealthCheckMode.OnDemand : own?.Mode ?? defaults.Mode ?? HealthCheckMode.OnDemand;
 
-        // A check can never outlast the shortest deadline of an endpoint that runs it.
-        foreach (var endpoint in endpoints.All)
+        // An on-demand check can never outlast the shortest deadline of an endpoint that runs it. A background run never
+        // holds a probe, so its timeout is its own.
+        if (mode == HealthCheckMode.OnDemand && ShortestDeadline(registration, fixedPolicy, endpoints) is { } capping && capping.Deadline < timeout)
         {
-            // Stryker disable once Equality : at an equal deadline the assignment below changes nothing
-            var shorter = endpoint.Deadline < timeout;
-            if (shorter && endpoint.Enabled
-                && (string.IsNullOrEmpty(endpoint.Tag) || registration.Tags.Contains(endpoint.Tag) || fixedPolicy?.AlwaysOnEndpoints.Contains(endpoint.Key, StringComparer.Ordinal) == true))
-            {
-                timeout = endpoint.Deadline;
-            }
+            timeout = capping.Deadline;
         }
 
         if (fixedPolicy is not null)
@@ -469,7 +485,7 @@ internal sealed class HealthEngine : IDisposable
             timeout,
             own?.CacheTtl ?? defaults.CacheTtl!.Value,
             own?.FailureCacheTtl ?? defaults.FailureCacheTtl!.Value,
-            own?.Mode ?? defaults.Mode ?? HealthCheckMode.OnDemand,
+            mode,
             own?.Period ?? defaults.Period ?? registration.Period ?? DefaultPeriod,
             own?.UnhealthyAfterFailures ?? defaults.UnhealthyAfterFailures,
             own?.UnhealthyAfterDuration ?? defaults.UnhealthyAfterDuration)
@@ -478,6 +494,51 @@ internal sealed class HealthEngine : IDisposable
             Enabled = own?.Enabled ?? true,
             Critical = own?.Critical ?? true,
         };
+    }
+
+    /// <summary>The enabled endpoint with the shortest deadline among those that run the check, if any runs it.</summary>
+    private static HealthEndpointOptions? ShortestDeadline(HealthCheckRegistration registration, FixedPolicyCheck? fixedPolicy, HealthKitEndpointsOptions endpoints)
+    {
+        HealthEndpointOptions? shortest = null;
+        foreach (var endpoint in endpoints.All)
+        {
+            // Stryker disable once Equality : at an equal deadline either endpoint caps the timeout the same
+            if (endpoint.Enabled && (shortest is null || endpoint.Deadline < shortest.Deadline)
+                && (string.IsNullOrEmpty(endpoint.Tag) || registration.Tags.Contains(endpoint.Tag) || fixedPolicy?.AlwaysOnEndpoints.Contains(endpoint.Key, StringComparer.Ordinal) == true))
+            {
+                shortest = endpoint;
+            }
+        }
+
+        return shortest;
+    }
+
+    /// <summary>
+    /// Warns, once at startup, about each check whose registration asked for a timeout (<c>AddCheck(..., timeout:)</c>)
+    /// that the deadline of an endpoint running it cuts short: code carried over from <c>MapHealthChecks</c> that says 3 s
+    /// and would silently get 800 ms.
+    /// </summary>
+    private void WarnCappedRegistrationTimeouts()
+    {
+        foreach (var slot in Slots)
+        {
+            var registration = slot.Registration;
+            if (slot.IsLifecycle || registration.Timeout <= TimeSpan.Zero || slot.Policy.Timeout >= registration.Timeout
+                || (Options.Checks.TryGetValue(registration.Name, out var own) && own?.Timeout is not null)
+                || ShortestDeadline(registration, fixedPolicy: null, Options.Endpoints) is not { } endpoint)
+            {
+                continue;
+            }
+
+            Log.RegistrationTimeoutCapped(
+                _logger,
+                slot.Name,
+                registration.Timeout,
+                slot.Policy.Timeout,
+                endpoint.Key,
+                $"{HealthKitOptions.SectionName}:{nameof(HealthKitOptions.Endpoints)}:{endpoint.Key}:{nameof(HealthEndpointOptions.Deadline)}",
+                $"{ConfigurationBinding.CheckKey(slot.Name)}:{nameof(HealthCheckPolicy.Mode)}");
+        }
     }
 
     /// <summary>The names of the properties an override sets.</summary>
@@ -509,5 +570,9 @@ internal sealed class HealthEngine : IDisposable
     private static readonly TimeSpan DefaultPeriod = TimeSpan.FromSeconds(30);
 
     /// <summary>Cancels every run still in flight. The source is not disposed: a run may still register on it.</summary>
-    public void Dispose() => _stopping.Cancel();
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        Scheduler.Dispose();
+    }
 }

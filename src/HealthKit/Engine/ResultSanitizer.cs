@@ -54,7 +54,7 @@ internal static class ResultSanitizer
         while (pending.Count > 0 && seen++ < MaxExceptionChain)
         {
             var current = pending.Pop();
-            var message = Normalize(current.Message);
+            var message = Normalize(ExceptionMembers.Message(current));
             if (message.Length > 0 && (normalized.Contains(message, StringComparison.Ordinal) || SharesRun(normalized, message)))
             {
                 return true;

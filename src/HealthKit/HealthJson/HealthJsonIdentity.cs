@@ -23,6 +23,17 @@ internal sealed class HealthJsonIdentity
         Version = NullIfEmpty(options.Version) ?? NullIfEmpty(plus >= 0 ? informationalVersion![..plus] : informationalVersion);
         ReleaseId = NullIfEmpty(options.ReleaseId) ?? (plus >= 0 ? informationalVersion : null);
         Measurements = new Dictionary<string, HealthJsonMeasurement>(options.Measurements, StringComparer.OrdinalIgnoreCase);
+        Anonymous = new HealthJsonIdentity(this);
+    }
+
+    /// <summary>The same identity without <see cref="Version"/> and <see cref="ReleaseId"/>.</summary>
+    private HealthJsonIdentity(HealthJsonIdentity full)
+    {
+        Enabled = full.Enabled;
+        ServiceId = full.ServiceId;
+        Description = full.Description;
+        Measurements = full.Measurements;
+        Anonymous = this;
     }
 
     public bool Enabled { get; }
@@ -36,6 +47,12 @@ internal sealed class HealthJsonIdentity
     public string? Description { get; }
 
     public IReadOnlyDictionary<string, HealthJsonMeasurement> Measurements { get; }
+
+    /// <summary>
+    /// What a caller sees whose detail level only <c>?verbose</c> raised to Components: no <see cref="Version"/> and no
+    /// <see cref="ReleaseId"/>, which name the exact build (often its commit) an attacker would look up.
+    /// </summary>
+    public HealthJsonIdentity Anonymous { get; }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

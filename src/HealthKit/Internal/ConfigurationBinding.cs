@@ -36,7 +36,15 @@ internal static class ConfigurationBinding
             throw new OptionsValidationException(Options.DefaultName, typeof(HealthKitOptions), errors);
         }
 
-        configuration.GetSection(HealthKitOptions.SectionName).Bind(options);
+        var section = configuration.GetSection(HealthKitOptions.SectionName);
+        var endpoints = options.Endpoints.All.ToList();
+        var setInCode = endpoints.ConvertAll(endpoint => endpoint.DetailLevelSet);
+        section.Bind(options);
+        for (var i = 0; i < endpoints.Count; i++)
+        {
+            var key = $"{nameof(HealthKitOptions.Endpoints)}:{endpoints[i].Key}:{nameof(HealthEndpointOptions.DetailLevel)}";
+            endpoints[i].DetailLevelSet = setInCode[i] || !string.IsNullOrEmpty(section[key]);
+        }
     }
 
     /// <exception cref="OptionsValidationException">A key under the check's section is unknown, or a value does not convert.</exception>

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
+using HealthKit.Redaction;
 using Microsoft.Extensions.Configuration;
 
 namespace HealthKit.Internal;
@@ -307,7 +308,15 @@ internal sealed class ConfigurationWalker
         return $"write a value of type {type.Name}";
     }
 
-    private static string Shown(string value) => value.Length <= 40 ? value : string.Concat(value.AsSpan(0, 40), "...");
+    /// <summary>
+    /// A value as a message may repeat it: redacted first (a webhook URL or a connection string carries credentials), then
+    /// cut to 40 characters, so that the cut can never leave part of a secret the redactor would no longer recognise.
+    /// </summary>
+    internal static string Shown(string value)
+    {
+        value = Redactor.RedactText(value);
+        return value.Length <= 40 ? value : string.Concat(value.AsSpan(0, 40), "...");
+    }
 
     private enum Kind
     {

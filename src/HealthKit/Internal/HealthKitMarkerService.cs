@@ -8,6 +8,7 @@ internal sealed class HealthKitMarkerService
 {
     private readonly Lock _gate = new();
     private readonly List<(object Routes, string Prefix, string Origin)> _mappings = [];
+    private readonly List<object> _watched = [];
     private volatile string[] _paths = [];
     private volatile string[] _pathPrefixes = [];
 
@@ -31,6 +32,21 @@ internal sealed class HealthKitMarkerService
 
             _mappings.Add((routes, prefix, origin));
             return null;
+        }
+    }
+
+    /// <summary>Whether <paramref name="routes"/> is seen for the first time, so that its collisions are reported once.</summary>
+    public bool TryWatchCollisions(object routes)
+    {
+        lock (_gate)
+        {
+            if (_watched.Exists(watched => ReferenceEquals(watched, routes)))
+            {
+                return false;
+            }
+
+            _watched.Add(routes);
+            return true;
         }
     }
 

@@ -1,5 +1,7 @@
 using System.Globalization;
 using HealthKit.Lifecycle;
+using HealthKit.Redaction;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -18,6 +20,9 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
 
     /// <summary>Beyond this many failures in a row, damping no longer describes a flapping dependency.</summary>
     internal const int MaxUnhealthyAfterFailures = 1000;
+
+    /// <summary>The most dedicated check threads: beyond this, blocking checks are better fixed than given threads.</summary>
+    internal const int MaxCheckThreads = 256;
 
     internal static readonly TimeSpan MaxDeadline = TimeSpan.FromMinutes(10);
     internal static readonly TimeSpan MinPeriod = TimeSpan.FromMilliseconds(100);
@@ -44,7 +49,7 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
 
         if (PathPrefixProblem(options.PathPrefix) is { } prefixProblem)
         {
-            errors.Add($"{Root}:{nameof(HealthKitOptions.PathPrefix)} ('{options.PathPrefix}') {prefixProblem}.");
+            errors.Add($"{Root}:{nameof(HealthKitOptions.PathPrefix)} ('{Redactor.RedactText(options.PathPrefix)}') {prefixProblem}.");
         }
 
         if (!Enum.IsDefined(options.AuthorizedDetailLevel))
@@ -65,11 +70,11 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
             var path = (endpoint.Path ?? string.Empty).Trim('/');
             if (EndpointPathProblem(endpoint.Path) is { } pathProblem)
             {
-                errors.Add($"{key}:{nameof(HealthEndpointOptions.Path)} ('{endpoint.Path}') {pathProblem}.");
+                errors.Add($"{key}:{nameof(HealthEndpointOptions.Path)} ('{Redactor.RedactText(endpoint.Path)}') {pathProblem}.");
             }
             else if (paths.TryGetValue(path, out var other))
             {
-                errors.Add($"{key}:{nameof(HealthEndpointOptions.Path)} is '{endpoint.Path}', the same as {other}:{nameof(HealthEndpointOptions.Path)}; each endpoint needs its own path.");
+                errors.Add($"{key}:{nameof(HealthEndpointOptions.Path)} is '{Redactor.RedactText(endpoint.Path)}', the same as {other}:{nameof(HealthEndpointOptions.Path)}; each endpoint needs its own path.");
             }
             else
             {
@@ -95,7 +100,9 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
             }
         }
 
-        ValidatePolicy(errors, $"{Root}:{nameof(HealthKitOptions.Defaults)}", options.Defaults, longestDeadline, isDefaults: true);
+        var defaultsKey = $"{Root}:{nameof(HealthKitOptions.Defaults)}";
+        var defaultMode = options.Defaults.Mode ?? HealthCheckMode.OnDemand;
+        ValidatePolicy(errors, defaultsKey, options.Defaults, defaultMode, longestDeadline, isDefaults: true);
         foreach (var (checkName, policy) in options.Checks)
         {
             if (policy is null)
@@ -103,12 +110,25 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
                 continue;
             }
 
-            ValidatePolicy(errors, ConfigurationBinding.CheckKey(checkName), policy, longestDeadline, isDefaults: false);
+            var key = ConfigurationBinding.CheckKey(checkName);
+            var mode = policy.Mode ?? defaultMode;
+            ValidatePolicy(errors, key, policy, mode, longestDeadline, isDefaults: false);
+
+            // A background default timeout is inherited by a check made on-demand here: the cap applies to it again.
+            if (policy.Timeout is null && mode == HealthCheckMode.OnDemand && defaultMode == HealthCheckMode.Background
+                && longestDeadline > TimeSpan.Zero && options.Defaults.Timeout > longestDeadline)
+            {
+                errors.Add($"{key}:{nameof(HealthCheckPolicy.Mode)} is OnDemand, so the check inherits {defaultsKey}:{nameof(HealthCheckPolicy.Timeout)} ({options.Defaults.Timeout}), which is longer than every endpoint's Deadline (the longest is {longestDeadline}); only a Background check may outlast a deadline. Set {key}:{nameof(HealthCheckPolicy.Timeout)}.");
+            }
         }
 
         ValidateLifecycle(errors, options.Lifecycle);
         ValidateStatusPage(errors, options.StatusPage);
         ValidateRedaction(errors, options.Redaction);
+        if (options.CheckThreads is < 1 or > MaxCheckThreads)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{Root}:{nameof(HealthKitOptions.CheckThreads)} ({options.CheckThreads}) must be between 1 and {MaxCheckThreads}: it is how many dedicated threads check runs start on."));
+        }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
@@ -174,11 +194,11 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         }
         catch (RoutePatternException ex)
         {
-            return $"is not a valid route: {ex.Message}";
+            return $"is not a valid route: {Redactor.RedactText(ex.Message)}";
         }
     }
 
-    private static void ValidatePolicy(List<string> errors, string key, HealthCheckPolicy policy, TimeSpan longestDeadline, bool isDefaults)
+    private static void ValidatePolicy(List<string> errors, string key, HealthCheckPolicy policy, HealthCheckMode mode, TimeSpan longestDeadline, bool isDefaults)
     {
         if (isDefaults)
         {
@@ -204,16 +224,16 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
             {
                 errors.Add($"{key}:{nameof(HealthCheckPolicy.Timeout)} must be greater than zero and at most {MaxDeadline} (was {timeout}).");
             }
-            else if (longestDeadline > TimeSpan.Zero && timeout > longestDeadline)
+            else if (mode == HealthCheckMode.OnDemand && longestDeadline > TimeSpan.Zero && timeout > longestDeadline)
             {
-                errors.Add($"{key}:{nameof(HealthCheckPolicy.Timeout)} ({timeout}) is longer than every endpoint's Deadline (the longest is {longestDeadline}); a check cannot outlast the deadline of the endpoint that runs it. Lower the timeout or raise {Root}:Endpoints:<name>:Deadline.");
+                errors.Add($"{key}:{nameof(HealthCheckPolicy.Timeout)} ({timeout}) is longer than every endpoint's Deadline (the longest is {longestDeadline}); an on-demand check cannot outlast the deadline of the endpoint that runs it. Lower the timeout, raise {Root}:Endpoints:<name>:Deadline, or set {key}:{nameof(HealthCheckPolicy.Mode)} to Background, whose runs never hold a probe.");
             }
         }
 
         CheckTtl(errors, key, nameof(HealthCheckPolicy.CacheTtl), policy.CacheTtl);
         CheckTtl(errors, key, nameof(HealthCheckPolicy.FailureCacheTtl), policy.FailureCacheTtl);
 
-        if (policy.Mode is { } mode && !Enum.IsDefined(mode))
+        if (policy.Mode is { } ownMode && !Enum.IsDefined(ownMode))
         {
             errors.Add($"{key}:{nameof(HealthCheckPolicy.Mode)} must be OnDemand or Background.");
         }
@@ -340,6 +360,12 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         if (code is < 200 or > 599)
         {
             errors.Add($"{key}:{property} must be an HTTP status code from 200 to 599 (was {code.ToString(CultureInfo.InvariantCulture)}).");
+        }
+        else if (code is StatusCodes.Status204NoContent or StatusCodes.Status205ResetContent or StatusCodes.Status304NotModified)
+        {
+            // Every endpoint answers GET with a body in whichever format the caller asks for (JSON, text, health+json,
+            // HTML); Kestrel refuses a body with these codes, so every such request would fail.
+            errors.Add($"{key}:{property} is {code.ToString(CultureInfo.InvariantCulture)}, a status code whose response cannot carry a body, but every HealthKit endpoint answers with one (JSON, text, application/health+json or HTML). Use a code that carries a body, such as 200 or 503.");
         }
     }
 }

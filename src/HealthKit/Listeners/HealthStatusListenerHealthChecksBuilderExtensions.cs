@@ -33,7 +33,8 @@ public static class HealthStatusListenerHealthChecksBuilderExtensions
     /// <c>kind</c> is <c>check</c> or <c>endpoint</c>, and <c>previousStatus</c> is null for a first result. The
     /// application stops at startup when the URL is missing or not an absolute http or https URL. It uses the named
     /// <see cref="HttpClient"/> <c>HealthKit.Webhook</c>, without HttpClientFactory's request logging, which would log the
-    /// URL.
+    /// URL. It never follows a redirect: a 3xx answer, or an answer from another URI than the one posted to (which only a
+    /// handler configured to follow redirects gives), is a failed delivery, logged with the redirect's host.
     /// </remarks>
     public static IHealthChecksBuilder AddWebhookListener(this IHealthChecksBuilder builder)
     {
@@ -41,7 +42,10 @@ public static class HealthStatusListenerHealthChecksBuilderExtensions
         var services = builder.Services;
         if (!services.Any(descriptor => descriptor.ServiceType == typeof(WebhookListener)))
         {
-            services.AddHttpClient(WebhookListener.ClientName).RemoveAllLoggers();
+            // A redirect is a failed delivery; the listener also refuses a response that a user's own handler got by following one.
+            services.AddHttpClient(WebhookListener.ClientName)
+                .RemoveAllLoggers()
+                .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false });
             services.AddSingleton<WebhookListener>();
             services.AddSingleton<IHealthStatusListener>(provider => provider.GetRequiredService<WebhookListener>());
         }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using HealthKit.Internal;
+using HealthKit.Redaction;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,8 @@ namespace HealthKit.Listeners;
 
 /// <summary>
 /// Posts each status change as JSON to <see cref="HealthKitWebhookOptions.Url"/>, each attempt bounded by its timeout,
-/// repeating an attempt that timed out, could not connect, or was answered 408, 429 or 5xx.
+/// repeating an attempt that timed out, could not connect, or was answered 408, 429 or 5xx. A redirect is a failed
+/// delivery, never followed.
 /// </summary>
 /// <remarks>
 /// A delivery that never succeeds is logged once, with the last reason and without the URL, which often carries a token.
@@ -54,6 +56,14 @@ internal sealed class WebhookListener : IHealthStatusListener
                     using var content = new ByteArrayContent(body);
                     content.Headers.ContentType = Json;
                     using var response = await client.PostAsync(url, content, linked.Token).ConfigureAwait(false);
+                    if (Redirected(url, response) is { } redirect)
+                    {
+                        // A redirect is never followed: a 301 or 302 turns the POST into a body-less GET, and the receiver
+                        // would choose the host. Not transient, so not retried.
+                        Log.WebhookFailed(_logger, change.Kind, change.Name, change.Status, attempt, redirect);
+                        return;
+                    }
+
                     if (response.IsSuccessStatusCode)
                     {
                         return;
@@ -85,6 +95,44 @@ internal sealed class WebhookListener : IHealthStatusListener
 
             await Task.Delay(webhook.RetryDelay, _time, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Why <paramref name="response"/> is a redirect rather than the receiver's answer, or null when it is the answer: a
+    /// 3xx, or a response to another URI than <paramref name="sent"/>, which only a handler that follows redirects gives.
+    /// </summary>
+    internal static string? Redirected(Uri sent, HttpResponseMessage response)
+    {
+        var status = (int)response.StatusCode;
+        if (status is >= 300 and < 400)
+        {
+            var location = response.Headers.Location is { } target ? " to " + DescribeLocation(sent, target) : " without a location";
+            return string.Create(CultureInfo.InvariantCulture, $"answered {status}, a redirect{location}, which is not followed");
+        }
+
+        if (response.RequestMessage?.RequestUri is { } answered && answered != sent)
+        {
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"answered {status} from {DescribeLocation(sent, answered)} after the HttpClient's handler followed a redirect; redirects are not followed");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Where a redirect points, as far as a log line may say: the scheme, host and port, and the path and query only as
+    /// <see cref="Redactor.Mask"/>, since the webhook's own URL shows that they carry tokens.
+    /// </summary>
+    private static string DescribeLocation(Uri sent, Uri location)
+    {
+        if (!location.IsAbsoluteUri && !Uri.TryCreate(sent, location, out location!))
+        {
+            return Redactor.Mask;
+        }
+
+        var origin = Redactor.RedactText(location.GetLeftPart(UriPartial.Authority));
+        return location.PathAndQuery is "/" or "" ? origin : origin + "/" + Redactor.Mask;
     }
 
     private static bool IsTransient(HttpStatusCode status) =>

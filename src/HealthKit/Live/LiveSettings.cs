@@ -13,7 +13,8 @@ namespace HealthKit.Live;
 /// Re-reads <c>HealthKit:Defaults</c> and <c>HealthKit:Checks</c> when the application's configuration reloads, and puts
 /// the result in force only if all of it is valid: the same walker and validators as at startup run on the whole new
 /// configuration, every check's options are created, every policy is resolved, and only then is anything swapped in.
-/// An invalid reload changes nothing and is logged once; it never stops the application.
+/// An invalid reload changes nothing and is logged once; it never stops the application. So does a reload while one of
+/// the application's configuration files cannot be parsed, or has been deleted (see <see cref="ConfigurationFiles"/>).
 /// </summary>
 /// <remarks>
 /// Endpoints, the path prefix, tags, failure statuses, disk paths, data sources, lifecycle settings and detail settings
@@ -29,6 +30,7 @@ internal sealed class LiveSettings : IHostedService, IDisposable
     private readonly IConfiguration? _configuration;
     private readonly ILogger<LiveSettings> _logger;
     private IDisposable? _subscription;
+    private ConfigurationFiles? _files;
     private string? _lastRejection;
 
     public LiveSettings(
@@ -49,6 +51,8 @@ internal sealed class LiveSettings : IHostedService, IDisposable
     {
         if (_configuration is not null)
         {
+            // A file that fails to parse signals no reload; its handler asks for one, which is then rejected.
+            _files = new ConfigurationFiles(_configuration, () => Reload());
             _subscription = ChangeToken.OnChange(_configuration.GetReloadToken, () => Reload());
         }
 
@@ -65,6 +69,8 @@ internal sealed class LiveSettings : IHostedService, IDisposable
     {
         _subscription?.Dispose();
         _subscription = null;
+        _files?.Dispose();
+        _files = null;
     }
 
     /// <summary>
@@ -77,7 +83,7 @@ internal sealed class LiveSettings : IHostedService, IDisposable
         // stay here, or the reload that fired it would take the process down.
         lock (_gate)
         {
-            var errors = new List<string>();
+            var errors = _files?.Problems() ?? [];
             try
             {
                 var options = Create(() => _factory.Create(Options.DefaultName), errors);

@@ -4,9 +4,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace HealthKit.Publishing;
 
 /// <summary>
-/// The <see cref="HealthCheckService"/> that AddHealthKit registers in place of Microsoft's: every caller, Microsoft's
-/// publisher service included, is answered by the engine, with the endpoints' cache, coalescing, timeouts and redaction,
-/// so no caller runs a check outside them.
+/// The <see cref="HealthCheckService"/> that answers in place of Microsoft's when
+/// <see cref="HealthKitOptions.ReplaceHealthCheckService"/> is on: every caller, Microsoft's publisher service included,
+/// is answered by the engine, with the endpoints' cache, coalescing, timeouts and redaction, so no caller runs a check
+/// outside them.
 /// </summary>
 /// <remarks>
 /// A caller waits at most the longest effective timeout among the checks it selects (HealthKit:Defaults:Timeout or the

@@ -19,7 +19,13 @@ internal static class PublisherRegistration
 
     public static void Add(IServiceCollection services)
     {
-        services.Replace(ServiceDescriptor.Singleton<HealthCheckService, EngineHealthCheckService>());
+        // Which service answers is a setting (HealthKit:ReplaceHealthCheckService), read when the service is first
+        // resolved; the application's own registration (Microsoft's, from AddHealthChecks) is kept for when it says no.
+        var original = services.LastOrDefault(descriptor => descriptor.ServiceType == typeof(HealthCheckService) && !descriptor.IsKeyedService);
+        services.Replace(ServiceDescriptor.Singleton<HealthCheckService>(provider =>
+            provider.GetRequiredService<IOptions<HealthKitOptions>>().Value.ReplaceHealthCheckService || original is null
+                ? ActivatorUtilities.CreateInstance<EngineHealthCheckService>(provider)
+                : Create(provider, original)));
 
         // AddHealthChecks registers Microsoft's service with TryAddEnumerable, keyed by its implementation type; the
         // replacement keeps that type, so that a later AddHealthChecks call does not add the unguarded one back.
@@ -32,6 +38,12 @@ internal static class PublisherRegistration
             }
         }
     }
+
+    /// <summary>The service <paramref name="descriptor"/> registered, built as the container would have built it.</summary>
+    private static HealthCheckService Create(IServiceProvider provider, ServiceDescriptor descriptor) =>
+        (HealthCheckService)(descriptor.ImplementationInstance
+            ?? descriptor.ImplementationFactory?.Invoke(provider)
+            ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!));
 
     internal static bool IsMicrosoftPublisherService(Type type) =>
         type.Assembly == typeof(HealthCheckService).Assembly && type.Name == "HealthCheckPublisherHostedService";

@@ -25,7 +25,7 @@ internal sealed class RedactedException : Exception
         : base(message, innerExceptions is { Count: > 0 } ? innerExceptions[0] : null)
     {
         OriginalType = original.GetType().ToString();
-        _stackTrace = original.StackTrace;
+        _stackTrace = ExceptionMembers.StackTrace(original);
         HResult = original.HResult;
         InnerExceptions = innerExceptions ?? [];
         IsAggregate = isAggregate;

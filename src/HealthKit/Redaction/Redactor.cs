@@ -69,18 +69,6 @@ internal static class Redactor
             }
         }
 
-        string message;
-        try
-        {
-            message = ForLog(exception.Message, redactor);
-        }
-#pragma warning disable CA1031 // A message getter that throws must not stop the failure from being logged.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            message = "(the message could not be read: " + ex.GetType().Name + ")";
-        }
-
-        return new RedactedException(exception, message, inner, exception is AggregateException);
+        return new RedactedException(exception, ForLog(ExceptionMembers.Message(exception), redactor), inner, exception is AggregateException);
     }
 }

@@ -27,6 +27,7 @@ internal sealed class HealthKitMetrics
     private readonly HealthEngine _engine;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _runs;
+    private readonly Counter<long> _transitions;
     private readonly long[] _cached;
     private readonly long[] _joined;
     private readonly KeyValuePair<string, object?>[][] _checkTags;
@@ -75,6 +76,15 @@ internal sealed class HealthKitMetrics
             "healthkit.check.runs",
             unit: "{run}",
             description: "Check runs by outcome: healthy, degraded, unhealthy, threw, timed_out, or abandoned (no run started because the previous one has not returned).");
+        _transitions = meter.CreateCounter<long>(
+            "healthkit.check.transitions",
+            unit: "{transition}",
+            description: "Changes of a check's status (after damping), by the status it changed to; a first result counts unless it is Healthy. Counts every change, also those between two scrapes.");
+        meter.CreateObservableGauge(
+            "healthkit.check.slow_threshold",
+            ObserveSlowThreshold,
+            unit: "s",
+            description: "The check's SlowThreshold: a run that takes this long or longer is logged as slow.");
         meter.CreateObservableCounter(
             "healthkit.check.cached",
             () => ObserveCounts(_cached),
@@ -104,6 +114,9 @@ internal sealed class HealthKitMetrics
             _duration.Record(elapsed.TotalSeconds, tags);
         }
     }
+
+    /// <summary>Counts one change of the check's published status to <paramref name="status"/>.</summary>
+    public void StatusChanged(int slot, HealthStatus status) => _transitions.Add(1, _checkStatusTags[slot][(int)status]);
 
     internal static int OutcomeIndex(RunEnd end, HealthStatus status) => end switch
     {
@@ -167,6 +180,21 @@ internal sealed class HealthKitMetrics
             if (slots[i].Last is { } last)
             {
                 buffer.Add(new Measurement<double>(time.GetElapsedTime(last.ProducedTimestamp, now).TotalSeconds, _checkTags[i]));
+            }
+        }
+
+        return buffer;
+    }
+
+    private IEnumerable<Measurement<double>> ObserveSlowThreshold()
+    {
+        var buffer = (t_doubles ??= new()).Clear();
+        var slots = _engine.Slots;
+        for (var i = 0; i < slots.Length; i++)
+        {
+            if (slots[i].Policy is { Enabled: true } policy)
+            {
+                buffer.Add(new Measurement<double>(policy.SlowThreshold.TotalSeconds, _checkTags[i]));
             }
         }
 

@@ -17,6 +17,7 @@ internal sealed class RunTelemetry
     private readonly ILogger _logger;
     private readonly string[] _spanNames;
     private readonly SecretRedactor _redactor;
+    private int _failed;
 
     public RunTelemetry(HealthEngine engine, Meter? meter, ILogger logger)
     {
@@ -28,9 +29,9 @@ internal sealed class RunTelemetry
 
     public HealthKitMetrics? Metrics { get; }
 
-    public void Cached(CheckSlot slot) => Metrics?.Cached(slot.Index);
+    public void Cached(CheckSlot slot) => Count(static (metrics, index) => metrics.Cached(index), slot);
 
-    public void Joined(CheckSlot slot) => Metrics?.Joined(slot.Index);
+    public void Joined(CheckSlot slot) => Count(static (metrics, index) => metrics.Joined(index), slot);
 
     /// <summary>
     /// Opens the span of a run that is about to start, and makes it current so that the check's own spans (a database
@@ -43,6 +44,22 @@ internal sealed class RunTelemetry
     public Activity? StartRun(CheckSlot slot, out Activity? previous)
     {
         previous = Activity.Current;
+        try
+        {
+            return StartRunCore(slot, previous);
+        }
+#pragma warning disable CA1031 // Telemetry never holds or breaks a run; see Failed.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Activity.Current = previous;
+            Failed(ex);
+            return null;
+        }
+    }
+
+    private Activity? StartRunCore(CheckSlot slot, Activity? previous)
+    {
         var source = HealthKitDiagnostics.ActivitySource;
         if (!source.HasListeners())
         {
@@ -77,7 +94,23 @@ internal sealed class RunTelemetry
     /// <param name="raw">The outcome before damping: what the check itself did.</param>
     /// <param name="published">The outcome the endpoints now report.</param>
     /// <param name="exception">What the check threw, or the exception its result carried.</param>
+    /// <remarks>Whatever a metric listener, an activity listener or the exception itself throws is caught here.</remarks>
     public void EndRun(CheckSlot slot, Activity? activity, RunEnd end, CheckOutcome raw, CheckOutcome published, Exception? exception)
+    {
+        try
+        {
+            EndRunCore(slot, activity, end, raw, published, exception);
+        }
+#pragma warning disable CA1031 // Telemetry never holds or breaks a run; see Failed.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Failed(ex);
+            StopQuietly(activity);
+        }
+    }
+
+    private void EndRunCore(CheckSlot slot, Activity? activity, RunEnd end, CheckOutcome raw, CheckOutcome published, Exception? exception)
     {
         var outcome = HealthKitMetrics.OutcomeIndex(end, raw.Status);
         Metrics?.RunEnded(slot.Index, outcome, end == RunEnd.Abandoned ? null : raw.Duration);
@@ -106,7 +139,7 @@ internal sealed class RunTelemetry
                 activity.AddEvent(new ActivityEvent("exception", tags: new ActivityTagsCollection
                 {
                     ["exception.type"] = exception.GetType().FullName,
-                    ["exception.message"] = Redactor.ForLog(exception.Message, _redactor),
+                    ["exception.message"] = Redactor.ForLog(ExceptionMembers.Message(exception), _redactor),
                 }));
             }
 
@@ -117,5 +150,50 @@ internal sealed class RunTelemetry
         }
 
         activity.Stop();
+    }
+
+    /// <summary>
+    /// A failure of the telemetry itself (a listener that throws, say) is logged once for the life of the app and
+    /// otherwise ignored: the run it belonged to ends as if nothing listened.
+    /// </summary>
+    private void Count(Action<HealthKitMetrics, int> count, CheckSlot slot)
+    {
+        if (Metrics is not { } metrics)
+        {
+            return;
+        }
+
+        try
+        {
+            count(metrics, slot.Index);
+        }
+#pragma warning disable CA1031 // Telemetry never holds or breaks a run; see Failed.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Failed(ex);
+        }
+    }
+
+    private static void StopQuietly(Activity? activity)
+    {
+        try
+        {
+            activity?.Stop();
+        }
+#pragma warning disable CA1031 // Already logged once as a telemetry failure.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            // The span is lost; the run is not.
+        }
+    }
+
+    private void Failed(Exception exception)
+    {
+        if (Interlocked.Exchange(ref _failed, 1) == 0)
+        {
+            Log.TelemetryFailed(_logger, exception);
+        }
     }
 }

@@ -100,6 +100,9 @@ public sealed partial class WatchersAgreeTests(DedicatedCluster server) : IClass
             // Memory use is the machine's, not PostgreSQL's: left on, a busy machine could make readiness Degraded.
             .UseSetting("HealthKit:Checks:memory:Enabled", "false")
             .UseSetting("HealthKit:Lifecycle:DrainDelay", "00:00:00")
+
+            // The publisher is fed from HealthKit's runs, so that it watches what the endpoints answer.
+            .UseSetting("HealthKit:ReplaceHealthCheckService", "true")
             .ConfigureLogging(logging => logging.ClearProviders())
             .ConfigureServices(services =>
             {

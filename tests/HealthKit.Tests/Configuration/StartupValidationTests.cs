@@ -56,6 +56,10 @@ public sealed class StartupValidationTests
         { "HealthKit:PathPrefix", "/health/", "HealthKit:PathPrefix ('/health/') must not end with '/'" },
         { "HealthKit:Endpoints:Live:Path", "a//b", "HealthKit:Endpoints:Live:Path ('a//b') has an empty segment" },
         { "HealthKit:Endpoints:Ready:Path", "//", "HealthKit:Endpoints:Ready:Path ('//') has an empty segment" },
+        { "HealthKit:Endpoints:Ready:HealthyStatusCode", "204", "HealthKit:Endpoints:Ready:HealthyStatusCode is 204, a status code whose response cannot carry a body" },
+        { "HealthKit:Endpoints:Health:DegradedStatusCode", "205", "HealthKit:Endpoints:Health:DegradedStatusCode is 205, a status code whose response cannot carry a body" },
+        { "HealthKit:Endpoints:Live:UnhealthyStatusCode", "304", "HealthKit:Endpoints:Live:UnhealthyStatusCode is 304, a status code whose response cannot carry a body" },
+        { "HealthKit:Endpoints:Live:HealthyStatusCode", "101", "HealthKit:Endpoints:Live:HealthyStatusCode must be an HTTP status code from 200 to 599" },
     };
 
     [Theory]
@@ -129,6 +133,26 @@ public sealed class StartupValidationTests
         var builder = WebApplication.CreateSlimBuilder();
 
         Assert.Throws<ArgumentException>(() => builder.Services.AddHealthKit().AllowConfigurationKeys("cache", key));
+    }
+
+    [Theory]
+    [InlineData("HealthKit:Webhook:Url", "https://hook:S3cretT0ken@hooks.example.com:99999/health", "HealthKit:Webhook:Url ('https://hook:******@hooks.example.com:99...') is not valid")]
+    [InlineData("HealthKit:Webhook:Url", "https://hooks.example.com:99999/health?token=S3cretT0ken", "HealthKit:Webhook:Url ('https://hooks.example.com:99999/health?t...') is not valid")]
+    [InlineData("HealthKit:Webhook:Timeout", "Password=S3cretT0ken", "HealthKit:Webhook:Timeout ('Password=******') is not valid")]
+    [InlineData("HealthKit:PathPrefix", "https://ops:S3cretT0ken@health", "HealthKit:PathPrefix ('https://ops:******@health') must start with '/'")]
+    [InlineData("HealthKit:Endpoints:Ready:Path", "ready?token=S3cretT0ken", "HealthKit:Endpoints:Ready:Path ('ready?token=******') must not contain '?'")]
+    public async Task InvalidSetting_HoldingACredential_StopsStartup_WithoutPrintingIt(string key, string value, string named)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => TestHost.StartAsync(
+            b => b.Services.AddHealthKit().AddWebhookListener(),
+            configuration: new Dictionary<string, string?> { [key] = value }));
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        const string Secret = "S3cretT0ken";
+        for (var i = 0; i + 8 <= Secret.Length; i++)
+        {
+            Assert.DoesNotContain(Secret.Substring(i, 8), error.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -208,7 +208,7 @@ public sealed partial class EndpointTests
             builder =>
             {
                 builder.Services.AddAuthorization(o => o.AddPolicy("ops", p => p.RequireAssertion(ctx =>
-                    ctx.Resource is null && ctx.User.Identity?.IsAuthenticated == true)));
+                    ctx.Resource is Microsoft.AspNetCore.Http.HttpContext && ctx.User.Identity?.IsAuthenticated == true)));
                 builder.Services.AddHealthKit(o => o.DetailsPolicy = "ops")
                     .AddCheck("db", () => HealthCheckResult.Healthy("fine"), [HealthKitTags.Ready]);
             },

@@ -84,25 +84,6 @@ public sealed class OperatorToolTests
         Assert.Equal("Unhealthy\n", (await host.GetAsync("/health/ready?format=text")).Body);
     }
 
-    [Theory]
-    [InlineData("?verbose=0", false)]
-    [InlineData("?verbose=false", false)]
-    [InlineData("?verbose=False", false)]
-    [InlineData("?verbose=", true)]
-    [InlineData("?verbose=1", true)]
-    [InlineData("?verbose=true", true)]
-    [InlineData("?verbose=yes", true)]
-    public async Task Verbose_IsOff_OnlyForFalseAndZero(string query, bool verbose)
-    {
-        await using var host = await Start();
-
-        var response = await host.GetAsync("/health/ready" + query + "&format=text");
-
-        Assert.Equal(
-            verbose ? "[+]startup ok\n[+]availability ok\n[+]postgres ok\n[-]disk failed: reason withheld\nready check failed\n" : "Unhealthy\n",
-            response.Body);
-    }
-
     [Fact]
     public async Task Verbose_Text_HealthyAndDegradedEndpoints_Pass()
     {

@@ -28,7 +28,7 @@ public sealed class EngineDeadlineTests
                 b.Services.AddSingleton<TimeProvider>(time);
                 b.Services.AddHealthKit().AddCheck("db", check);
             },
-            configuration: new Dictionary<string, string?> { ["HealthKit:Endpoints:Health:DetailLevel"] = "Full" },
+            configuration: new Dictionary<string, string?> { ["HealthKit:Endpoints:Health:DetailLevel"] = "Full", ["HealthKit:ReplaceHealthCheckService"] = "true" },
             logs: logs);
 
         var request = host.GetAsync("/health");

@@ -165,7 +165,7 @@ public sealed class EngineEdgeTests
     }
 
     [Fact]
-    public async Task Run_CheckThatBreaksTheEngine_IsAFailureThatThrew()
+    public async Task Run_CheckWhoseExceptionCannotBeRead_IsAFailureThatThrew()
     {
         var time = new FakeTimeProvider();
         var logs = new TestLogSink();
@@ -179,7 +179,8 @@ public sealed class EngineEdgeTests
         var response = await host.GetAsync("/health");
 
         Assert.Equal(503, response.StatusCode);
-        Assert.Equal("the health check run failed (InvalidOperationException)", response.Entry("db").GetProperty("description").GetString());
+        Assert.Equal("check threw BrokenMessageException", response.Entry("db").GetProperty("description").GetString());
+        Assert.Equal("(the message could not be read: InvalidOperationException)", response.Entry("db").GetProperty("exception").GetString());
         Assert.Equal("threw", Assert.Single(meter.Recorded.Where(Runs, ("healthkit.check.name", "db"))).Tags["healthkit.check.outcome"]);
         Assert.Empty(logs.ForEvent(3, "HealthKitCheckTimedOut"));
     }

@@ -217,6 +217,14 @@ public sealed class EngineModelTests
                 UnhealthyAfterFailures = _random.Next(2) == 0 ? null : Pick(2, 3),
                 UnhealthyAfterDuration = _random.Next(3) == 0 ? Pick(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(20)) : null,
             };
+
+            // A Background check may outlast every deadline (LongBackgroundTimeout): only a check's own Mode makes it so,
+            // as a reload may turn the defaults back to on-demand.
+            if (!isDefaults && policy.Mode == HealthCheckMode.Background && _random.Next(2) == 0)
+            {
+                policy.Timeout = LongBackgroundTimeout;
+            }
+
             return policy;
         }
 
@@ -528,6 +536,28 @@ public sealed class EngineModelTests
             }
 
             _staleBackground.Clear();
+            VerifyBackgroundRunsEndByTheirOwnTimeout();
+        }
+
+        private static readonly TimeSpan LongBackgroundTimeout = TimeSpan.FromSeconds(5);
+
+        /// <summary>
+        /// A probe's deadline never ends a Background run: a long-timeout Background check's published "timed out" comes
+        /// from its own timer, so it lasted its whole timeout. Results of runs that may have started under an older policy
+        /// are not judged.
+        /// </summary>
+        private void VerifyBackgroundRunsEndByTheirOwnTimeout()
+        {
+            foreach (var check in _checks)
+            {
+                var slot = _engine!.Find(check.Name)!;
+                if (slot.Policy is { Mode: HealthCheckMode.Background } policy && policy.Timeout == LongBackgroundTimeout
+                    && slot.Last is { Description: HealthKit.Engine.HealthEngine.TimedOutDescription } last
+                    && last.ProducedAt > _reloadedAt + LongBackgroundTimeout + TimeSpan.FromSeconds(1) && last.Duration < LongBackgroundTimeout)
+                {
+                    throw new ModelViolation(Describe($"background check {check.Name} timed out after {last.Duration.TotalMilliseconds} ms, before its own timeout of {LongBackgroundTimeout.TotalMilliseconds} ms: a probe's deadline ended its run"));
+                }
+            }
         }
 
         /// <summary>
@@ -689,7 +719,7 @@ public sealed class EngineModelTests
 
             var producedAt = producedAtProperty.GetDateTimeOffset();
             var background = (check.Policy.Mode ?? _defaults.Mode) == HealthCheckMode.Background;
-            var timeout = Min(check.Policy.Timeout ?? _defaults.Timeout!.Value, _deadlines.Values.Min());
+            var timeout = background ? check.Policy.Timeout ?? _defaults.Timeout!.Value : Min(check.Policy.Timeout ?? _defaults.Timeout!.Value, _deadlines.Values.Min());
             TimeSpan limit;
             if (background)
             {

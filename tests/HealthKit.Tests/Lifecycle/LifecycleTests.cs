@@ -333,6 +333,7 @@ public sealed class LifecycleTests
                 o.Endpoints.Ready.Tag = "critical";
                 o.Endpoints.Ready.DetailLevel = HealthDetailLevel.Components;
                 o.Endpoints.Startup.Tag = "boot";
+                o.Endpoints.Startup.AllowEmpty = true; // no check carries "boot": startup runs only the lifecycle check
                 o.Endpoints.Startup.DetailLevel = HealthDetailLevel.Components;
             });
 

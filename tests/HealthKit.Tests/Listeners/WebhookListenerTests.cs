@@ -105,6 +105,75 @@ public sealed class WebhookListenerTests
         Assert.Contains("after 1 attempts: answered 404", Assert.Single(logs.ForEvent(Log.Events.WebhookFailed, "HealthKitWebhookFailed")).Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(StatusCodes.Status301MovedPermanently)]
+    [InlineData(StatusCodes.Status302Found)]
+    [InlineData(StatusCodes.Status307TemporaryRedirect)]
+    [InlineData(StatusCodes.Status308PermanentRedirect)]
+    public async Task Webhook_ReceiverRedirects_IsAFailedDeliveryNotFollowed_LocationLoggedRedacted(int status)
+    {
+        await using var server = await WebhookServer.StartAsync((_, context) =>
+        {
+            context.Response.StatusCode = status;
+            context.Response.Headers.Location = "/hooks/elsewhere-t0ken?sig=s3cret";
+            return Task.CompletedTask;
+        });
+        var logs = new TestLogSink();
+        await using var host = await Start(server.Url, o => o.RetryDelay = TimeSpan.Zero, logs);
+
+        await host.GetAsync("/health/checks/db");
+
+        await Eventually.True(() => logs.ForEvent(Log.Events.WebhookFailed, "HealthKitWebhookFailed").Any());
+        var failed = Assert.Single(logs.ForEvent(Log.Events.WebhookFailed, "HealthKitWebhookFailed"));
+        Assert.Contains(
+            $"after 1 attempts: answered {status}, a redirect to {server.Url.GetLeftPart(UriPartial.Authority)}/******, which is not followed",
+            failed.Message,
+            StringComparison.Ordinal);
+
+        // Posted once: neither followed nor retried.
+        Assert.Equal(1, server.Requests);
+        Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("s3cret", StringComparison.Ordinal) || e.Message.Contains("elsewhere", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Webhook_UsersHandlerFollowsRedirects_AnswerFromAnotherUri_IsAFailedDelivery()
+    {
+        await using var server = await WebhookServer.StartAsync((_, context) =>
+        {
+            if (context.Request.Path.Value!.EndsWith("t0ken-in-the-path", StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = StatusCodes.Status308PermanentRedirect;
+                context.Response.Headers.Location = "/hooks/elsewhere";
+            }
+
+            return Task.CompletedTask;
+        });
+        var logs = new TestLogSink();
+        await using var host = await TestHost.StartAsync(
+            b =>
+            {
+                b.Services.AddHealthKit()
+                    .AddCheck("db", () => HealthCheckResult.Unhealthy("down"))
+                    .AddWebhookListener(o =>
+                    {
+                        o.Url = server.Url;
+                        o.RetryDelay = TimeSpan.Zero;
+                    });
+                b.Services.AddHttpClient("HealthKit.Webhook")
+                    .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = true });
+            },
+            logs: logs);
+
+        await host.GetAsync("/health/checks/db");
+
+        await Eventually.True(() => logs.ForEvent(Log.Events.WebhookFailed, "HealthKitWebhookFailed").Any());
+        Assert.Contains(
+            $"after 1 attempts: answered 200 from {server.Url.GetLeftPart(UriPartial.Authority)}/****** after the HttpClient's handler followed a redirect",
+            Assert.Single(logs.ForEvent(Log.Events.WebhookFailed, "HealthKitWebhookFailed")).Message,
+            StringComparison.Ordinal);
+        Assert.Equal(2, server.Requests);
+    }
+
     public static TheoryData<Dictionary<string, string?>, bool, string> InvalidSettings => new()
     {
         { new() { ["HealthKit:Webhook:Timeout"] = "00:00:02" }, true, "HealthKit:Webhook:Url is required" },

@@ -1,3 +1,4 @@
+using HealthKit.Engine;
 using HealthKit.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -11,7 +12,11 @@ public sealed class HealthCheckServiceTests
     private const string Secret = "Sup3rS3cret-9c1d";
 
     private static Task<TestHost> Start(FakeTimeProvider time, Action<IHealthChecksBuilder> checks, Action<HealthKitOptions>? options = null) =>
-        TestHost.StartWithChecksAsync(time, checks, options);
+        TestHost.StartWithChecksAsync(time, checks, o =>
+        {
+            o.ReplaceHealthCheckService = true;
+            options?.Invoke(o);
+        });
 
     [Fact]
     public async Task CheckHealthAsync_InterleavedWithEndpoints_RunsCheckOncePerTtl()
@@ -82,7 +87,10 @@ public sealed class HealthCheckServiceTests
         var service = host.Services.GetRequiredService<HealthCheckService>();
 
         var pending = service.CheckHealthAsync(TestContext.Current.CancellationToken);
-        await Eventually.True(() => hung.Runs > 0);
+
+        // Runs start on check threads, which may still be starting: "fine" must have answered before the clock moves.
+        var fine = host.Services.GetRequiredService<HealthEngine>().Find("fine")!;
+        await Eventually.True(() => hung.Runs > 0 && fine.Last is not null);
         time.Advance(TimeSpan.FromMilliseconds(699));
         await Task.Yield();
         Assert.False(pending.IsCompleted);

@@ -22,7 +22,11 @@ public abstract class PublisherTests : IDisposable
         TestHost.StartAsync(
             b =>
             {
-                checks(b.Services.AddHealthKit(o => o.Defaults.CacheTtl = TimeSpan.FromHours(1)));
+                checks(b.Services.AddHealthKit(o =>
+                {
+                    o.Defaults.CacheTtl = TimeSpan.FromHours(1);
+                    o.ReplaceHealthCheckService = true;
+                }));
                 b.Services.Configure<HealthCheckPublisherOptions>(o =>
                 {
                     o.Delay = TimeSpan.Zero;

@@ -70,6 +70,43 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task Transitions_CountEveryStatusChange_ByTheStatusChangedTo_EvenWithNoScrapeBetween()
+    {
+        var time = new FakeTimeProvider();
+        var status = HealthStatus.Healthy;
+        await using var host = await Start(time, c => c.AddCheck("db", new CountingCheck(() => new HealthCheckResult(status)), tags: [HealthKitTags.Ready]));
+        using var meter = new MeterCapture(host.Services);
+
+        // A first Healthy result is not a change; then Unhealthy, Healthy, Unhealthy, Degraded, with one repeat that is no change.
+        foreach (var next in new[] { HealthStatus.Healthy, HealthStatus.Unhealthy, HealthStatus.Healthy, HealthStatus.Unhealthy, HealthStatus.Unhealthy, HealthStatus.Degraded })
+        {
+            status = next;
+            time.Advance(TimeSpan.FromSeconds(3));
+            await host.GetAsync("/health/ready");
+        }
+
+        var transitions = meter.Recorded.Where("healthkit.check.transitions", (Name, "db"));
+        Assert.Equal(4, transitions.Sum(r => r.Value));
+        Assert.Equal(2, transitions.Where(r => r.Has((Status, "unhealthy"))).Sum(r => r.Value));
+        Assert.Equal(1, transitions.Where(r => r.Has((Status, "healthy"))).Sum(r => r.Value));
+        Assert.Equal(1, transitions.Where(r => r.Has((Status, "degraded"))).Sum(r => r.Value));
+    }
+
+    [Fact]
+    public async Task SlowThreshold_IsReportedPerCheck_FromTheDefaultsAndTheCheckOwn()
+    {
+        await using var host = await Start(
+            new FakeTimeProvider(),
+            c => c.AddCheck("db", () => HealthCheckResult.Healthy()).AddCheck("cache", () => HealthCheckResult.Healthy()),
+            o => o.Checks["cache"] = new HealthCheckPolicy { SlowThreshold = TimeSpan.FromMilliseconds(120) });
+        using var meter = new MeterCapture(host.Services);
+
+        var scrape = meter.Scrape();
+        Assert.Equal(0.35, scrape.Series("healthkit.check.slow_threshold", (Name, "db")));
+        Assert.Equal(0.12, scrape.Series("healthkit.check.slow_threshold", (Name, "cache")));
+    }
+
+    [Fact]
     public async Task Scrape_NothingProbed_RunsNoCheck_AndReportsNoSeriesForIt()
     {
         var time = new FakeTimeProvider();
@@ -205,7 +242,7 @@ public sealed class MetricsTests
     }
 
     [Fact]
-    public async Task Scrape_TwentyChecks_AllocatesUnderFourKilobytes()
+    public async Task Scrape_TwentyChecks_AllocatesUnderFiveKilobytes()
     {
         var time = new FakeTimeProvider();
         await using var host = await Start(time, c =>
@@ -241,9 +278,10 @@ public sealed class MetricsTests
         listener.RecordObservableInstruments();
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        // 23 checks (20 and the three built-in ones): status, age and cached each (none joined a run); four endpoints.
-        Assert.Equal((23 * 3) + 4, measurements);
-        Assert.True(allocated < 4096, $"a scrape allocated {allocated} bytes");
+        // 23 checks (20 and the three built-in ones): status, age, slow threshold and cached each (none joined a run); four
+        // endpoints; the check threads' busy, waiting and saturations.
+        Assert.Equal((23 * 4) + 4 + 3, measurements);
+        Assert.True(allocated < 5120, $"a scrape allocated {allocated} bytes");
         Assert.All(engine.Slots, slot => Assert.NotNull(slot.Last));
     }
 }
