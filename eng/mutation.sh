@@ -8,6 +8,7 @@
 #   eng/mutation.sh HealthKit                                  # the whole core library (slow: hours on 2 cores)
 #   eng/mutation.sh HealthKit -m '**/Engine/*.cs'              # one folder
 #   eng/mutation.sh HealthKit.Npgsql
+#   MUTATION_CONFIG=HealthKit.Redaction eng/mutation.sh HealthKit   # the redaction boundary, every mutation type
 # The HTML report is written under artifacts/mutation/<library>/reports/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -15,16 +16,20 @@ root=$(pwd)
 
 library=${1:-HealthKit}
 shift || true
-config="$root/eng/mutation/$library.json"
+# A second configuration of one library (Stryker cannot switch mutation types per folder) is named by MUTATION_CONFIG.
+config_name=${MUTATION_CONFIG:-$library}
+config="$root/eng/mutation/$config_name.json"
 if [ ! -f "$config" ] || [ ! -d "src/$library" ]; then
-  echo "unknown library '$library': expected src/$library and eng/mutation/$library.json" >&2
+  echo "unknown library '$library': expected src/$library and eng/mutation/$config_name.json" >&2
   exit 2
 fi
 
-output="$root/artifacts/mutation/$library"
+output="$root/artifacts/mutation/$config_name"
 # Every mutant runs the test project; the engine's seeded model test is the slowest test in it, and a shorter walk
 # still visits every branch of the engine that a mutant can reach.
 export HEALTHKIT_MODEL_STEPS=${HEALTHKIT_MODEL_STEPS:-2000}
+# Likewise the redaction property test: 1,000 generated cases instead of 10,000 per mutant.
+export HEALTHKIT_PROPERTY_ITER=${HEALTHKIT_PROPERTY_ITER:-1000}
 # Tests that start the sample or the probe as their own process skip themselves (with a reason) when this is set.
 export HEALTHKIT_MUTATION_RUN=1
 # Stryker's own default is half the cores; each mutant's test run is mostly waiting, so use them all unless told.

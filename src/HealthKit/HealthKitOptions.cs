@@ -43,6 +43,9 @@ public sealed class HealthKitOptions
     /// <value>The default is 30 seconds. It must be positive and at most 5 minutes.</value>
     public TimeSpan ListenerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Gets the secret key words and patterns masked besides the built-in ones.</summary>
+    public HealthKitRedactionOptions Redaction { get; } = new();
+
     /// <summary>
     /// Gets or sets how many dedicated threads check runs start on. Checks never run on the shared thread pool, so a check
     /// that blocks its thread cannot delay the endpoints, the lifecycle checks or the timers that end runs. When checks

@@ -12,7 +12,7 @@ internal readonly struct HealthRequest
 {
     internal const int MaxQueryLength = 2048;
     internal const int MaxExcluded = 64;
-    internal const int MaxNameLength = 200;
+    internal const int MaxNameLength = Engine.CheckNames.MaxLength;
 
     /// <summary>The answer to a <c>verbose</c> value that is neither on nor off; it names every value that is.</summary>
     internal const string VerboseError = "verbose must be 'true', '1' or empty (?verbose) to turn it on, or 'false' or '0' to turn it off";

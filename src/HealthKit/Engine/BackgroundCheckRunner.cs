@@ -143,7 +143,7 @@ internal sealed class BackgroundCheckRunner : BackgroundService
                 catch (Exception ex)
 #pragma warning restore CA1031
                 {
-                    Log.BackgroundRunFailed(_logger, ex, slot.Name);
+                    Log.BackgroundRunFailed(_logger, ex, slot.Name, _engine.Redaction);
                 }
             }
 
@@ -162,7 +162,7 @@ internal sealed class BackgroundCheckRunner : BackgroundService
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                Log.BackgroundRunFailed(_logger, ex, slot.Name);
+                Log.BackgroundRunFailed(_logger, ex, slot.Name, _engine.Redaction);
             }
         }
     }

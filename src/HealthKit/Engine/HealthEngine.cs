@@ -43,6 +43,7 @@ internal sealed class HealthEngine : IDisposable
         TimeProvider = timeProvider;
         Availability = availability;
         Options = options.Value;
+        Redaction = SecretRedactor.From(Options.Redaction);
         StartedTimestamp = timeProvider.GetTimestamp();
 
         var registrations = checks.Value.Registrations;
@@ -53,6 +54,11 @@ internal sealed class HealthEngine : IDisposable
         var slots = new List<CheckSlot>(registrations.Count);
         foreach (var registration in registrations)
         {
+            if (CheckNames.Problem(registration.Name) is { } problem)
+            {
+                throw new InvalidOperationException(problem);
+            }
+
             if (_byName.ContainsKey(registration.Name))
             {
                 throw new InvalidOperationException(
@@ -105,6 +111,9 @@ internal sealed class HealthEngine : IDisposable
     public HealthKitAvailability Availability { get; }
 
     public HealthKitOptions Options { get; }
+
+    /// <summary>The redaction boundary with the application's own secret words and patterns.</summary>
+    internal SecretRedactor Redaction { get; }
 
     public long StartedTimestamp { get; }
 
@@ -408,12 +417,12 @@ internal sealed class HealthEngine : IDisposable
             return new(
                 new CheckOutcome(
                     result.Status,
-                    ResultSanitizer.SafeDescription(result.Description, result.Exception, includeExceptions),
+                    ResultSanitizer.SafeDescription(result.Description, result.Exception, includeExceptions, Redaction),
                     TimeProvider.GetElapsedTime(started, end),
                     TimeProvider.GetUtcNow(),
                     end,
-                    ResultSanitizer.SanitizeData(result.Data),
-                    includeExceptions && result.Exception is not null ? ResultSanitizer.Redact(ExceptionMembers.Message(result.Exception)) : null),
+                    ResultSanitizer.SanitizeData(result.Data, Redaction, TimeProvider),
+                    includeExceptions && result.Exception is not null ? ResultSanitizer.Redact(ExceptionMembers.Message(result.Exception), Redaction) : null),
                 result.Exception,
                 Cancelled: false);
         }
@@ -438,7 +447,7 @@ internal sealed class HealthEngine : IDisposable
             TimeProvider.GetUtcNow(),
             end,
             [],
-            exception is null ? null : ResultSanitizer.Redact(ExceptionMembers.Message(exception)));
+            exception is null ? null : ResultSanitizer.Redact(ExceptionMembers.Message(exception), Redaction));
     }
 
     private CheckOutcome TimedOut(CheckSlot slot, long started) => FailureOutcome(slot, started, TimedOutDescription);
@@ -478,7 +487,8 @@ internal sealed class HealthEngine : IDisposable
                     slot.Name,
                     previous is null ? Log.Unknown : Log.StatusNames[(int)previous.Status],
                     outcome.Status,
-                    outcome.Description);
+                    outcome.Description,
+                    Redaction);
             }
 
             Notifier.CheckChanged(slot.Name, previous?.Status, outcome.Status, outcome.Description, outcome.ProducedAt);
@@ -486,7 +496,7 @@ internal sealed class HealthEngine : IDisposable
         }
         else if (exception is not null)
         {
-            Log.CheckFailed(_logger, exception, slot.Name, outcome.Status);
+            Log.CheckFailed(_logger, exception, slot.Name, outcome.Status, Redaction);
         }
 
         Endpoints.OnCheckChanged(slot);

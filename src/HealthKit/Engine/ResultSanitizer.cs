@@ -1,26 +1,32 @@
-using System.Collections;
-using System.Globalization;
 using HealthKit.Redaction;
 
 namespace HealthKit.Engine;
 
 /// <summary>
-/// Turns whatever a check returned into something safe to put in a response: no exception text unless allowed, no
-/// credentials in descriptions or data, and only values JSON can carry. A value whose key names a secret is masked at
-/// every depth, and keys are scrubbed like values.
+/// Turns whatever a check returned into something safe to put in a response or a log: no exception text unless allowed,
+/// no secrets, bounded sizes, no characters that change how text is shown, and only values JSON can carry. It runs once
+/// per result; every writer, log, span, publisher and listener reads what it produced.
 /// </summary>
 internal static class ResultSanitizer
 {
-    private const int MaxDepth = 4;
-    private const int MaxItems = 100;
+    /// <summary>The shortest run of text a description must share with an exception's message to count as derived from it.</summary>
+    internal const int DerivedRunLength = 16;
+
+    /// <summary>Only this much of a description and of a message is compared, so a huge message costs bounded time.</summary>
+    private const int MaxComparedLength = 16 * 1024;
+
     private const int MaxExceptionChain = 16;
-    private const string Withheld = "[withheld]";
 
-    /// <summary>Scrubs the secrets a text carries; see <see cref="Redactor.RedactText"/> for what is recognised.</summary>
-    public static string? Redact(string? text) => Redactor.RedactText(text);
+    /// <summary>Scrubs the secrets a text carries, then bounds and escapes it; see <see cref="SecretRedactor"/>.</summary>
+    public static string? Redact(string? text, SecretRedactor? redactor = null) =>
+        text is null ? null : (redactor ?? SecretRedactor.Default).Bounded(text, TextBounds.MaxTextLength);
 
-    /// <summary>The description to report for a result, given the exception it carries, if any.</summary>
-    public static string? SafeDescription(string? description, Exception? exception, bool includeExceptionDetails)
+    /// <summary>
+    /// The description to report for a result, given the exception it carries, if any. Without
+    /// <paramref name="includeExceptionDetails"/>, a description derived from the message of the exception or any exception
+    /// inside it is replaced, as the message itself would be.
+    /// </summary>
+    public static string? SafeDescription(string? description, Exception? exception, bool includeExceptionDetails, SecretRedactor? redactor = null)
     {
         if (exception is not null && !includeExceptionDetails &&
             (string.IsNullOrWhiteSpace(description) || RepeatsException(description, exception)))
@@ -28,22 +34,28 @@ internal static class ResultSanitizer
             return DescribeException(exception);
         }
 
-        return Redact(description);
+        return Redact(description, redactor);
     }
 
     /// <summary>A short text that names the exception's type and nothing of its message.</summary>
     public static string DescribeException(Exception exception) => "check threw " + exception.GetType().Name;
 
-    private static bool RepeatsException(string description, Exception exception)
+    /// <summary>
+    /// Whether <paramref name="description"/> is derived from a message in the exception's chain: it contains the whole
+    /// message, or the two share a run of <see cref="DerivedRunLength"/> characters once white space is collapsed (a
+    /// message with its line breaks replaced, cut short, or given a prefix).
+    /// </summary>
+    internal static bool RepeatsException(string description, Exception exception)
     {
+        var normalized = Normalize(description);
         var seen = 0;
         var pending = new Stack<Exception>();
         pending.Push(exception);
         while (pending.Count > 0 && seen++ < MaxExceptionChain)
         {
             var current = pending.Pop();
-            var message = ExceptionMembers.Message(current);
-            if (message.Length > 0 && description.Contains(message, StringComparison.Ordinal))
+            var message = Normalize(ExceptionMembers.Message(current));
+            if (message.Length > 0 && (normalized.Contains(message, StringComparison.Ordinal) || SharesRun(normalized, message)))
             {
                 return true;
             }
@@ -64,149 +76,60 @@ internal static class ResultSanitizer
         return false;
     }
 
-    public static IReadOnlyList<KeyValuePair<string, object?>> SanitizeData(IReadOnlyDictionary<string, object>? data)
+    /// <summary>White space runs collapsed to one space, trimmed, cut at <see cref="MaxComparedLength"/>.</summary>
+    private static string Normalize(string text)
     {
-        if (data is null || data.Count == 0)
+        var result = new System.Text.StringBuilder(Math.Min(text.Length, MaxComparedLength));
+        var space = false;
+        foreach (var c in text.AsSpan(0, Math.Min(text.Length, MaxComparedLength)))
         {
-            return [];
-        }
-
-        // Stryker disable once Linq : the initial capacity only; the loop below stops at MaxItems
-        var result = new List<KeyValuePair<string, object?>>(Math.Min(data.Count, MaxItems));
-        foreach (var (key, value) in data)
-        {
-            if (result.Count == MaxItems)
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
             {
-                break;
+                space = result.Length > 0;
+                continue;
             }
 
-            AddEntry(result, key, value, 0);
+            if (space)
+            {
+                result.Append(' ');
+                space = false;
+            }
+
+            result.Append(c);
         }
 
-        return result;
+        return result.ToString();
     }
 
-    private static KeyValuePair<string, object?>[] SanitizePairs(IEnumerable<KeyValuePair<string, object>> pairs, int depth)
+    private static bool SharesRun(string description, string message)
     {
-        var entries = new List<KeyValuePair<string, object?>>();
-        foreach (var (key, item) in pairs)
+        if (description.Length < DerivedRunLength || message.Length < DerivedRunLength)
         {
-            if (entries.Count == MaxItems)
-            {
-                break;
-            }
-
-            AddEntry(entries, key, item, depth + 1);
+            return false;
         }
 
-        return entries.ToArray();
+        var runs = new HashSet<int>();
+        for (var i = 0; i + DerivedRunLength <= message.Length; i++)
+        {
+            runs.Add(string.GetHashCode(message.AsSpan(i, DerivedRunLength), StringComparison.Ordinal));
+        }
+
+        for (var i = 0; i + DerivedRunLength <= description.Length; i++)
+        {
+            var run = description.AsSpan(i, DerivedRunLength);
+            if (runs.Contains(string.GetHashCode(run, StringComparison.Ordinal)) && message.AsSpan().IndexOf(run, StringComparison.Ordinal) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
-    private static void AddEntry(List<KeyValuePair<string, object?>> entries, string? key, object? value, int depth)
-    {
-        key ??= string.Empty;
-        var safeKey = Redactor.RedactKey(key);
-        if (!ReferenceEquals(safeKey, key))
-        {
-            // Two keys that differed only in their secrets would otherwise become one JSON property written twice.
-            var unique = safeKey;
-            for (var n = 2; entries.Exists(e => e.Key == unique); n++)
-            {
-                unique = string.Create(CultureInfo.InvariantCulture, $"{safeKey} ({n})");
-            }
-
-            safeKey = unique;
-        }
-
-        entries.Add(new(safeKey, Redactor.IsSecretKey(key) ? Redactor.Mask : SanitizeValue(value, depth)));
-    }
-
-    private static object? SanitizeValue(object? value, int depth)
-    {
-        switch (value)
-        {
-            case null:
-                return null;
-            case string text:
-                return Redact(text);
-            case bool or int or long or short or byte or sbyte or ushort or uint or ulong or decimal:
-                return value;
-            case double number:
-                return double.IsFinite(number) ? number : number.ToString(CultureInfo.InvariantCulture);
-            case float number:
-                return float.IsFinite(number) ? (double)number : number.ToString(CultureInfo.InvariantCulture);
-            case TimeSpan span:
-                // Stryker disable once String : TimeSpan formats an empty format string as "c"
-                return span.ToString("c", CultureInfo.InvariantCulture);
-            case DateTimeOffset moment:
-                return moment.ToString("O", CultureInfo.InvariantCulture);
-            case DateTime moment:
-                return moment.ToString("O", CultureInfo.InvariantCulture);
-            case Guid id:
-                return id.ToString();
-            case Enum enumeration:
-                return enumeration.ToString();
-            case Exception:
-                return Withheld;
-        }
-
-        if (depth >= MaxDepth)
-        {
-            return Withheld;
-        }
-
-        if (value is IDictionary dictionary)
-        {
-            var entries = new List<KeyValuePair<string, object?>>();
-            foreach (DictionaryEntry entry in dictionary)
-            {
-                if (entries.Count == MaxItems)
-                {
-                    break;
-                }
-
-                AddEntry(entries, Convert.ToString(entry.Key, CultureInfo.InvariantCulture), entry.Value, depth + 1);
-            }
-
-            return entries.ToArray();
-        }
-
-        // Pairs that are not an IDictionary (a LINQ query over one) would otherwise print as "[password, hunter2]".
-        if (value is IEnumerable<KeyValuePair<string, object>> pairs)
-        {
-            return SanitizePairs(pairs, depth);
-        }
-
-        if (value is IEnumerable<KeyValuePair<string, string>> texts)
-        {
-            return SanitizePairs(texts.Select(static p => new KeyValuePair<string, object>(p.Key, p.Value)), depth);
-        }
-
-        if (value is IEnumerable sequence)
-        {
-            var items = new List<object?>();
-            foreach (var item in sequence)
-            {
-                if (items.Count == MaxItems)
-                {
-                    break;
-                }
-
-                items.Add(SanitizeValue(item, depth + 1));
-            }
-
-            return items.ToArray();
-        }
-
-        try
-        {
-            return Redact(Convert.ToString(value, CultureInfo.InvariantCulture));
-        }
-#pragma warning disable CA1031 // A value whose ToString throws must not break the response.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            return value.GetType().Name;
-        }
-    }
+    /// <summary>The check's data as JSON-safe values, through the one walk every writer relies on (<see cref="DataWalker"/>).</summary>
+    public static IReadOnlyList<KeyValuePair<string, object?>> SanitizeData(
+        IReadOnlyDictionary<string, object>? data, SecretRedactor? redactor = null, TimeProvider? timeProvider = null) =>
+        data is null || data.Count == 0
+            ? []
+            : new DataWalker(redactor ?? SecretRedactor.Default, timeProvider ?? TimeProvider.System).Walk(data);
 }

@@ -127,6 +127,7 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
 
         ValidateLifecycle(errors, options.Lifecycle);
         ValidateStatusPage(errors, options.StatusPage);
+        ValidateRedaction(errors, options.Redaction);
         if (options.CheckThreads is < 1 or > MaxCheckThreads)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"{Root}:{nameof(HealthKitOptions.CheckThreads)} ({options.CheckThreads}) must be between 1 and {MaxCheckThreads}: it is how many dedicated threads check runs start on."));
@@ -265,6 +266,35 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
         if (policy.MaxAge is { } maxAge && (maxAge <= TimeSpan.Zero || maxAge > MaxAgeLimit))
         {
             errors.Add($"{key}:{nameof(HealthCheckPolicy.MaxAge)} must be greater than zero and at most {MaxAgeLimit} (was {maxAge}).");
+        }
+    }
+
+    private static void ValidateRedaction(List<string> errors, HealthKitRedactionOptions redaction)
+    {
+        const string Key = Root + ":" + nameof(HealthKitOptions.Redaction);
+        for (var i = 0; i < redaction.SecretKeyWords.Count; i++)
+        {
+            var word = redaction.SecretKeyWords[i];
+            if (string.IsNullOrEmpty(word) || !word.All(char.IsLetterOrDigit))
+            {
+                errors.Add($"{Key}:{nameof(HealthKitRedactionOptions.SecretKeyWords)}:{i.ToString(CultureInfo.InvariantCulture)} must be letters and digits only (was '{word}').");
+            }
+        }
+
+        for (var i = 0; i < redaction.SecretPatterns.Count; i++)
+        {
+            var key = $"{Key}:{nameof(HealthKitRedactionOptions.SecretPatterns)}:{i.ToString(CultureInfo.InvariantCulture)}";
+            try
+            {
+                if (Redaction.SecretRedactor.CreatePattern(redaction.SecretPatterns[i] ?? string.Empty).IsMatch(string.Empty))
+                {
+                    errors.Add($"{key} matches the empty text; it would mask nothing useful and everything around it.");
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add($"{key} is not a valid regular expression: {ex.Message}");
+            }
         }
     }
 

@@ -52,5 +52,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = Events.WebhookFailed, EventName = "HealthKitWebhookFailed", Level = LogLevel.Warning,
         Message = "The health status webhook did not accept the change of {Kind} '{Name}' to {Status} after {Attempts} attempts: {Reason}")]
-    public static partial void WebhookFailed(ILogger logger, HealthStatusChangeKind kind, string name, Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus status, int attempts, string reason);
+    private static partial void WebhookFailedCore(ILogger logger, HealthStatusChangeKind kind, string name, Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus status, int attempts, string reason);
+
+    public static void WebhookFailed(ILogger logger, HealthStatusChangeKind kind, string name, Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus status, int attempts, string reason)
+    {
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            WebhookFailedCore(logger, kind, name, status, attempts, Redactor.ForLog(reason));
+        }
+    }
 }

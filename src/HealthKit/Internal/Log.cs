@@ -9,7 +9,7 @@ namespace HealthKit.Internal;
 /// </summary>
 /// <remarks>
 /// Logs reach places with wider access than the application's responses, so every exception is logged through
-/// <see cref="Redactor.ForLogging"/> and every free-text argument through <see cref="Redactor.RedactText"/>, here, once,
+/// <see cref="Redactor.ForLogging"/> and every free-text argument through <see cref="Redactor.ForLog"/>, here, once,
 /// for every caller. Each such message is a private generated method behind a public one that redacts only when the
 /// level is enabled.
 /// </remarks>
@@ -69,12 +69,12 @@ internal static partial class Log
         Message = "Health check '{Check}' changed from {PreviousStatus} to {Status}: {Description}")]
     private static partial void CheckStatusChangedCore(ILogger logger, LogLevel level, Exception? exception, string check, string previousStatus, HealthStatus status, string? description);
 
-    public static void CheckStatusChanged(ILogger logger, LogLevel level, Exception? exception, string check, string previousStatus, HealthStatus status, string? description)
+    public static void CheckStatusChanged(ILogger logger, LogLevel level, Exception? exception, string check, string previousStatus, HealthStatus status, string? description, SecretRedactor? redactor = null)
     {
         if (logger.IsEnabled(level))
         {
 #pragma warning disable CA1873 // Guarded by IsEnabled just above; the analyzer does not see that guard.
-            CheckStatusChangedCore(logger, level, Redactor.ForLogging(exception), check, previousStatus, status, Redactor.RedactText(description));
+            CheckStatusChangedCore(logger, level, Redactor.ForLogging(exception, redactor), check, previousStatus, status, Redactor.ForLog(description, redactor));
 #pragma warning restore CA1873
         }
     }
@@ -83,12 +83,12 @@ internal static partial class Log
         Message = "Health check '{Check}' threw and reports {Status}")]
     private static partial void CheckFailedCore(ILogger logger, Exception exception, string check, HealthStatus status);
 
-    public static void CheckFailed(ILogger logger, Exception exception, string check, HealthStatus status)
+    public static void CheckFailed(ILogger logger, Exception exception, string check, HealthStatus status, SecretRedactor? redactor = null)
     {
         if (logger.IsEnabled(LogLevel.Debug))
         {
 #pragma warning disable CA1873 // Guarded by IsEnabled just above; the analyzer does not see that guard.
-            CheckFailedCore(logger, Redactor.ForLogging(exception), check, status);
+            CheckFailedCore(logger, Redactor.ForLogging(exception, redactor), check, status);
 #pragma warning restore CA1873
         }
     }
@@ -113,11 +113,11 @@ internal static partial class Log
         Message = "The background loop of health check '{Check}' failed; it retries after its period")]
     private static partial void BackgroundRunFailedCore(ILogger logger, Exception exception, string check);
 
-    public static void BackgroundRunFailed(ILogger logger, Exception exception, string check)
+    public static void BackgroundRunFailed(ILogger logger, Exception exception, string check, SecretRedactor? redactor = null)
     {
         if (logger.IsEnabled(LogLevel.Error))
         {
-            BackgroundRunFailedCore(logger, Redactor.ForLogging(exception), check);
+            BackgroundRunFailedCore(logger, Redactor.ForLogging(exception, redactor), check);
         }
     }
 
@@ -193,7 +193,7 @@ internal static partial class Log
         if (logger.IsEnabled(LogLevel.Error))
         {
 #pragma warning disable CA1873 // Guarded by IsEnabled just above; the analyzer does not see that guard.
-            SettingsRejectedCore(logger, Redactor.RedactText(problems) ?? string.Empty);
+            SettingsRejectedCore(logger, Redactor.ForLog(problems, maxLength: TextBounds.MaxProblemsLength));
 #pragma warning restore CA1873
         }
     }

@@ -16,11 +16,13 @@ internal sealed class RunTelemetry
 {
     private readonly ILogger _logger;
     private readonly string[] _spanNames;
+    private readonly SecretRedactor _redactor;
     private int _failed;
 
     public RunTelemetry(HealthEngine engine, Meter? meter, ILogger logger)
     {
         _logger = logger;
+        _redactor = engine.Redaction;
         _spanNames = [.. engine.Slots.Select(slot => "healthkit.check " + slot.Name)];
         Metrics = meter is null ? null : new HealthKitMetrics(meter, engine);
     }
@@ -137,7 +139,7 @@ internal sealed class RunTelemetry
                 activity.AddEvent(new ActivityEvent("exception", tags: new ActivityTagsCollection
                 {
                     ["exception.type"] = exception.GetType().FullName,
-                    ["exception.message"] = Redactor.RedactText(ExceptionMembers.Message(exception)),
+                    ["exception.message"] = Redactor.ForLog(ExceptionMembers.Message(exception), _redactor),
                 }));
             }
 
