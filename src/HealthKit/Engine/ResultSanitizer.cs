@@ -9,13 +9,25 @@ namespace HealthKit.Engine;
 /// </summary>
 internal static class ResultSanitizer
 {
-    /// <summary>The shortest run of text a description must share with an exception's message to count as derived from it.</summary>
+    /// <summary>
+    /// The shortest run of text a description must share with an exception's message to count as derived from it, when
+    /// the run holds anything but letters and spaces (a host, a number, a quote, a path).
+    /// </summary>
     internal const int DerivedRunLength = 16;
+
+    /// <summary>
+    /// The shortest run of only letters and spaces that makes a description derived: shorter ones are the words a check
+    /// and a driver both use ("connection refused", "authentication failed") and carry nothing of the message's detail.
+    /// </summary>
+    internal const int DerivedWordsRunLength = 32;
 
     /// <summary>Only this much of a description and of a message is compared, so a huge message costs bounded time.</summary>
     private const int MaxComparedLength = 16 * 1024;
 
     private const int MaxExceptionChain = 16;
+
+    private static readonly System.Buffers.SearchValues<char> LettersAndSpace =
+        System.Buffers.SearchValues.Create(" abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 
     /// <summary>Scrubs the secrets a text carries, then bounds and escapes it; see <see cref="SecretRedactor"/>.</summary>
     public static string? Redact(string? text, SecretRedactor? redactor = null) =>
@@ -42,8 +54,9 @@ internal static class ResultSanitizer
 
     /// <summary>
     /// Whether <paramref name="description"/> is derived from a message in the exception's chain: it contains the whole
-    /// message, or the two share a run of <see cref="DerivedRunLength"/> characters once white space is collapsed (a
-    /// message with its line breaks replaced, cut short, or given a prefix).
+    /// message, or the two share, once white space is collapsed, a run of <see cref="DerivedRunLength"/> characters that
+    /// holds something other than letters and spaces, or a run of <see cref="DerivedWordsRunLength"/> characters of any
+    /// kind (a message with its line breaks replaced, cut short, or given a prefix).
     /// </summary>
     internal static bool RepeatsException(string description, Exception exception)
     {
@@ -117,7 +130,19 @@ internal static class ResultSanitizer
         for (var i = 0; i + DerivedRunLength <= description.Length; i++)
         {
             var run = description.AsSpan(i, DerivedRunLength);
-            if (runs.Contains(string.GetHashCode(run, StringComparison.Ordinal)) && message.AsSpan().IndexOf(run, StringComparison.Ordinal) >= 0)
+            var at = runs.Contains(string.GetHashCode(run, StringComparison.Ordinal)) ? message.AsSpan().IndexOf(run, StringComparison.Ordinal) : -1;
+            if (at < 0)
+            {
+                continue;
+            }
+
+            var length = DerivedRunLength;
+            while (i + length < description.Length && at + length < message.Length && description[i + length] == message[at + length])
+            {
+                length++;
+            }
+
+            if (length >= DerivedWordsRunLength || description.AsSpan(i, length).ContainsAnyExcept(LettersAndSpace))
             {
                 return true;
             }

@@ -136,4 +136,18 @@ public sealed class ResultSanitizerTests
         Assert.Equal("2026-01-02T03:04:05.0000000+02:00", sanitized["offset"]);
         Assert.Equal("2026-01-02T03:04:05.0000000Z", sanitized["utc"]);
     }
+
+    [Theory]
+    [InlineData("connection refused", "Connection refused")]
+    [InlineData("authentication failed (SQLSTATE 28P01)", "28P01: password authentication failed for user \"app\"")]
+    [InlineData("database does not exist (SQLSTATE 3D000)", "3D000: database \"orders\" does not exist")]
+    public void RepeatsException_OnlyWordsAShortRunOfLettersAndSpaces_IsNotDerived(string description, string message) =>
+        Assert.False(ResultSanitizer.RepeatsException(description, new InvalidOperationException(message)));
+
+    [Theory]
+    [InlineData("upstream: to orders-primary.internal", "could not connect to orders-primary.internal:5432")]
+    [InlineData("the remote certificate is invalid according to", "The remote certificate is invalid according to the validation procedure")]
+    [InlineData("failed: role \"reporting\" does", "FATAL: role \"reporting\" does not exist")]
+    public void RepeatsException_ARunWithMoreThanWords_OrALongRunOfWords_IsDerived(string description, string message) =>
+        Assert.True(ResultSanitizer.RepeatsException(description, new InvalidOperationException(message)));
 }

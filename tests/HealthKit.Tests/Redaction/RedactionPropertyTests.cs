@@ -164,15 +164,32 @@ public sealed class RedactionPropertyTests
     }
 
     /// <summary>
-    /// Every 8-character piece of a secret that carries information: a run of only punctuation and spaces (such as
-    /// <c>"; ='@/{</c>) says nothing of the secret and can occur in any output by chance.
+    /// Every piece of 8 characters of the secret, in each form it takes: an escape (<c>\u0022</c>, <c>\"</c>,
+    /// <c>%2F</c>) counts as the one character it stands for, so that a piece of an escaped form is as much of the secret
+    /// as a piece of the plain one (8 characters of the escaped text could hold as little as one character of the secret,
+    /// and match the writer's own escapes). A piece of only punctuation and spaces (such as <c>"; ='@/{</c>) says nothing
+    /// of the secret and can occur in any output by chance.
     /// </summary>
-    private static IEnumerable<string> Pieces(string secret)
+    private static IEnumerable<string> Pieces(string form)
     {
-        for (var i = 0; i + 8 <= secret.Length; i++)
+        var units = new List<string>();
+        for (var i = 0; i < form.Length;)
         {
-            var piece = secret.Substring(i, 8);
-            if (piece.Any(char.IsLetterOrDigit))
+            var length = form[i] switch
+            {
+                '\\' when i + 5 < form.Length && form[i + 1] == 'u' => 6,
+                '\\' when i + 1 < form.Length => 2,
+                '%' when i + 2 < form.Length && Uri.IsHexDigit(form[i + 1]) && Uri.IsHexDigit(form[i + 2]) => 3,
+                _ => 1,
+            };
+            units.Add(form.Substring(i, length));
+            i += length;
+        }
+
+        for (var i = 0; i + 8 <= units.Count; i++)
+        {
+            var piece = string.Concat(units.Skip(i).Take(8));
+            if (piece.Any(char.IsLetterOrDigit) && units.Skip(i).Take(8).Any(unit => unit.Length == 1 && char.IsLetterOrDigit(unit[0])))
             {
                 yield return piece;
             }
