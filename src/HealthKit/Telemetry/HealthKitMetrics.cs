@@ -83,6 +83,11 @@ internal sealed class HealthKitMetrics
             ObserveSlowThreshold,
             unit: "s",
             description: "The check's SlowThreshold: a run that takes this long or longer is logged as slow.");
+        meter.CreateObservableGauge(
+            "healthkit.check.max_age",
+            ObserveMaxAge,
+            unit: "s",
+            description: "The check's MaxAge: a result older than this is reported Unhealthy as stale. No series for a check without one.");
         meter.CreateObservableCounter(
             "healthkit.check.cached",
             () => ObserveCounts(_cached),
@@ -183,6 +188,21 @@ internal sealed class HealthKitMetrics
             if (slots[i].Policy is { Enabled: true } policy)
             {
                 buffer.Add(new Measurement<double>(policy.SlowThreshold.TotalSeconds, _checkTags[i]));
+            }
+        }
+
+        return buffer;
+    }
+
+    private IEnumerable<Measurement<double>> ObserveMaxAge()
+    {
+        var buffer = (t_doubles ??= new()).Clear();
+        var slots = _engine.Slots;
+        for (var i = 0; i < slots.Length; i++)
+        {
+            if (slots[i].Policy is { Enabled: true, MaxAge: { } maxAge })
+            {
+                buffer.Add(new Measurement<double>(maxAge.TotalSeconds, _checkTags[i]));
             }
         }
 

@@ -107,6 +107,21 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task MaxAge_IsReportedForChecksThatHaveOne_AndForNoOther()
+    {
+        await using var host = await Start(
+            new FakeTimeProvider(),
+            c => c.AddCheck("db", () => HealthCheckResult.Healthy()).AddCheck("queue", () => HealthCheckResult.Healthy()),
+            o => o.Checks["queue"] = new HealthCheckPolicy { MaxAge = TimeSpan.FromSeconds(90) });
+        using var meter = new MeterCapture(host.Services);
+
+        var scrape = meter.Scrape();
+        Assert.Equal(90, scrape.Series("healthkit.check.max_age", (Name, "queue")));
+        Assert.Empty(scrape.Where("healthkit.check.max_age", (Name, "db")));
+        Assert.Empty(scrape.Where("healthkit.check.max_age", (Name, "self")));
+    }
+
+    [Fact]
     public async Task Scrape_NothingProbed_RunsNoCheck_AndReportsNoSeriesForIt()
     {
         var time = new FakeTimeProvider();
