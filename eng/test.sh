@@ -107,5 +107,13 @@ if [ "$prerequisites_only" = true ]; then
   exit 0
 fi
 
+# One test project at a time unless told otherwise: the projects start real processes (the sample, PostgreSQL servers,
+# Chromium, Prometheus, nested dotnet builds) and check answers against deadlines of a few hundred milliseconds, and on
+# two cores one project's builds can eat another's deadlines. Tests within a project still run in parallel.
+case " $* " in
+  *" --max-parallel-test-modules "*|*" --max-parallel-test-modules="*) ;;
+  *) set -- --max-parallel-test-modules 1 "$@" ;;
+esac
+
 log "dotnet test $*"
 exec dotnet test "$@"
