@@ -108,8 +108,21 @@ public sealed class TestScriptTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("prerequisites: all present", result.Output, StringComparison.Ordinal);
-        Assert.Contains("dotnet test --filter-class Some.Tests --results-directory some dir", result.Output, StringComparison.Ordinal);
+        Assert.Contains("dotnet test --max-parallel-test-modules 1 --filter-class Some.Tests --results-directory some dir", result.Output, StringComparison.Ordinal);
         Assert.False(File.Exists(AptLog), "apt-get was called");
+    }
+
+    [Fact]
+    public async Task TestScript_ParallelModulesGiven_KeepsTheCallersValue()
+    {
+        Script("dotnet", "echo \"dotnet $*\"");
+        Present(Packages);
+
+        var result = await RunAsync("--max-parallel-test-modules", "4", "--no-build");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("dotnet test --max-parallel-test-modules 4 --no-build", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("--max-parallel-test-modules 1", result.Output, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
