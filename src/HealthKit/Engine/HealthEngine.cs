@@ -476,7 +476,7 @@ internal sealed class HealthEngine : IDisposable
 
         // Starting and shutting down are expected states, not errors.
         var level = slot.IsLifecycle ? LogLevel.Information : Log.LevelFor(outcome.Status);
-        if (previous?.Status != outcome.Status && (previous is not null || outcome.Status != HealthStatus.Healthy))
+        if (HealthStatusNotifier.IsChange(previous?.Status, outcome.Status))
         {
             if (_logger.IsEnabled(level))
             {
