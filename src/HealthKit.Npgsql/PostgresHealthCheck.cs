@@ -40,7 +40,7 @@ internal sealed class PostgresHealthCheck : IHealthCheck
     /// The most a run keeps in hand before its deadline to answer by itself: the engine reports any run that has not
     /// answered by then as "timed out", whatever it would have said.
     /// </summary>
-    private static readonly TimeSpan MaxReserve = TimeSpan.FromMilliseconds(150);
+    private static readonly TimeSpan MaxReserve = TimeSpan.FromSeconds(1);
 
     private readonly string _name;
     private readonly PostgresDataSourceProvider _source;
@@ -167,8 +167,11 @@ internal sealed class PostgresHealthCheck : IHealthCheck
         return healthy;
     }
 
-    /// <summary>What a run keeps in hand before its timeout: a fifth of it, at most <see cref="MaxReserve"/>.</summary>
-    internal static TimeSpan Reserve(TimeSpan timeout) => timeout / 5 < MaxReserve ? timeout / 5 : MaxReserve;
+    /// <summary>
+    /// What a run keeps in hand before its timeout: a quarter of it, at most <see cref="MaxReserve"/>. A busy pool often
+    /// comes with a busy CPU, and an answer that misses the timeout is "timed out", Unhealthy, rather than Degraded.
+    /// </summary>
+    internal static TimeSpan Reserve(TimeSpan timeout) => timeout / 4 < MaxReserve ? timeout / 4 : MaxReserve;
 
     /// <summary>
     /// Waits for an abandoned probe until it ends or until this run must answer. Once the probe was abandoned longer ago
