@@ -148,7 +148,14 @@ public sealed class EngineModelTests
 
                 AssertNoSecretInLogs();
                 await AssertListenerSawExactlyTheLoggedChangesAsync();
-                await AssertFlakyListenerConvergedAsync();
+
+                // Once the drain is over the host stops its services, the notifier among them: it delivers what it has
+                // until the host's shutdown token fires and takes nothing after. Convergence is a promise about a running
+                // application.
+                if (_stoppedAt is not { } drained || _time.GetUtcNow() - drained < DrainDelay)
+                {
+                    await AssertFlakyListenerConvergedAsync();
+                }
 
                 // The drain waits on fake time: keep the clock moving until the host has stopped.
                 var stop = app.StopAsync(CancellationToken.None);
@@ -799,7 +806,8 @@ public sealed class EngineModelTests
                 var current = series.Where(r => r.Value == 1).Select(r => r.Tags["healthkit.status"]).ToArray();
                 // A disabled check is not run, so its last result says nothing about now: it has no series at all, and
                 // none either once enabled again until it has run since.
-                var known = slots[i].Current;
+                // Judged by the result read before the scrape: one published since is not in it.
+                var known = before[i] is { } read && read.Epoch == slots[i].Epoch && slots[i].Policy.Enabled ? read : null;
                 string[] expected = known is { } last ? [last.Status.ToString().ToLowerInvariant()] : [];
                 if (!current.SequenceEqual(expected) || (known is null && series.Length > 0))
                 {
