@@ -27,6 +27,8 @@ internal sealed class CheckSlot
     internal const string TimedOutDescription = "timed out";
 
     private readonly Lock _gate = new();
+    private readonly Lock _announceGate = new();
+    private readonly Queue<Announcement> _unannounced = new();
     private readonly HealthEngine _engine;
     private CheckOutcome? _last;
     private Run? _current;
@@ -189,6 +191,7 @@ internal sealed class CheckSlot
                     runningFor,
                     now);
                 published = Publish(Policy, refused, _engine.Availability.Version, Epoch);
+                QueueAnnouncement(published, exception: null, timedOut: true);
             }
             else
             {
@@ -209,7 +212,7 @@ internal sealed class CheckSlot
             return run.Completion.Task;
         }
 
-        _engine.OnPublished(this, published, exception: null, timedOut: true);
+        Announce();
         _engine.Telemetry.EndRun(this, activity: null, RunEnd.Abandoned, refused!, published.Outcome, exception: null);
         return Task.FromResult(published.Outcome);
     }
@@ -244,13 +247,14 @@ internal sealed class CheckSlot
             var now = _engine.TimeProvider.GetTimestamp();
             raw = TimedOutResult(TimedOutDescription, _engine.TimeProvider.GetElapsedTime(expired.Started, now), now);
             published = Publish(expired.Settings.Policy, raw, expired.Version, expired.Epoch);
+            QueueAnnouncement(published, exception: null, timedOut: true);
             expired.Outcome = published.Outcome;
             expired.DisposeTimer();
         }
 
         try
         {
-            _engine.OnPublished(this, published, exception: null, timedOut: true);
+            Announce();
             _engine.Telemetry.EndRun(this, expired.Activity, RunEnd.TimedOut, raw, published.Outcome, exception: null);
         }
         finally
@@ -285,12 +289,14 @@ internal sealed class CheckSlot
                 run.Ended = ends = true;
                 _current = null;
                 published = Publish(run.Settings.Policy, result.Outcome, run.Version, run.Epoch);
+                QueueAnnouncement(published, result.Exception, result.Cancelled);
                 run.Outcome = published.Outcome;
             }
             else if (!result.Cancelled)
             {
                 // The run was abandoned at its timeout and has now returned: its late result is the latest news.
                 published = Publish(run.Settings.Policy, result.Outcome, run.Version, run.Epoch);
+                QueueAnnouncement(published, result.Exception, result.Cancelled);
             }
             else
             {
@@ -303,7 +309,7 @@ internal sealed class CheckSlot
         // comes whatever a logger throws.
         try
         {
-            _engine.OnPublished(this, published, result.Exception, result.Cancelled);
+            Announce();
             if (ends)
             {
                 _engine.Telemetry.EndRun(
@@ -320,6 +326,51 @@ internal sealed class CheckSlot
             if (ends)
             {
                 run.Completion.SetResult(published.Outcome);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Queues <paramref name="published"/> to be logged, told to the listeners and counted in its endpoints, in the order
+    /// outcomes were published. Under the lock. A discarded outcome is not news.
+    /// </summary>
+    private void QueueAnnouncement(in Published published, Exception? exception, bool timedOut)
+    {
+        if (!published.Discarded)
+        {
+            _unannounced.Enqueue(new Announcement(published, exception, timedOut, StaleAge: null));
+        }
+    }
+
+    /// <summary>
+    /// Announces every published outcome not yet announced, oldest first, whoever published it. Outcomes are published
+    /// under the lock but announced outside it (a logger must not hold up the probes), so two publishers (a run's
+    /// timeout and the next run, or an abandoned run returning) could otherwise announce in the opposite order and leave
+    /// the listeners' last word for the check at the older status.
+    /// </summary>
+    private void Announce()
+    {
+        lock (_announceGate)
+        {
+            while (true)
+            {
+                Announcement next;
+                lock (_gate)
+                {
+                    if (!_unannounced.TryDequeue(out next))
+                    {
+                        return;
+                    }
+                }
+
+                if (next.StaleAge is { } age)
+                {
+                    _engine.OnStale(this, next.Published, age);
+                }
+                else
+                {
+                    _engine.OnPublished(this, next.Published, next.Exception, next.TimedOut);
+                }
             }
         }
     }
@@ -378,8 +429,6 @@ internal sealed class CheckSlot
     /// </summary>
     private void OnStale()
     {
-        Published published;
-        TimeSpan age;
         lock (_gate)
         {
             var last = _last;
@@ -389,7 +438,7 @@ internal sealed class CheckSlot
                 return;
             }
 
-            age = _engine.TimeProvider.GetElapsedTime(last.ProducedTimestamp);
+            var age = _engine.TimeProvider.GetElapsedTime(last.ProducedTimestamp);
             if (age < maxAge)
             {
                 // A timer fired early, or the maximum age was raised meanwhile.
@@ -415,10 +464,10 @@ internal sealed class CheckSlot
                 Epoch = last.Epoch,
             };
             Volatile.Write(ref _last, stale);
-            published = new Published(last, stale);
+            _unannounced.Enqueue(new Announcement(new Published(last, stale), Exception: null, TimedOut: false, StaleAge: age));
         }
 
-        _engine.OnStale(this, published, age);
+        Announce();
     }
 
     /// <summary>Stops the maximum-age timer; the engine is going away.</summary>
@@ -481,6 +530,9 @@ internal sealed class CheckSlot
     /// since the run started, so the outcome was not stored and is not news.
     /// </summary>
     internal readonly record struct Published(CheckOutcome? Previous, CheckOutcome Outcome, bool Discarded = false);
+
+    /// <summary>A published outcome waiting to be announced; <see cref="StaleAge"/> is set when it reports the result stale.</summary>
+    private readonly record struct Announcement(Published Published, Exception? Exception, bool TimedOut, TimeSpan? StaleAge);
 
     /// <summary>
     /// What one execution of a check produced. <see cref="Cancelled"/>: it stopped because its token fired.

@@ -1,7 +1,9 @@
+using HealthKit.Engine;
 using HealthKit.Internal;
 using HealthKit.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace HealthKit.Tests.Listeners;
@@ -240,6 +242,117 @@ public sealed class HealthStatusListenerTests
                 [(HealthStatusChangeKind.Check, "availability", HealthStatus.Unhealthy), (HealthStatusChangeKind.Endpoint, "Health", HealthStatus.Unhealthy), (HealthStatusChangeKind.Endpoint, "Ready", HealthStatus.Unhealthy)],
                 recorded.Changes.Select(c => (c.Kind, c.Name, c.Status)));
         }
+    }
+
+    [Fact]
+    public async Task TimeoutAnnouncedSlowly_LateResultPublishedMeanwhile_ListenersHearBothInOrder_LastWordIsTheCurrentStatus()
+    {
+        // The timeout's outcome is published first; while its log line is held up, the abandoned run returns and publishes
+        // a newer one. Whoever announces, the news goes out in the order it was published.
+        var time = new FakeTimeProvider();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var check = new DelegateCheck(async () =>
+        {
+            if (Interlocked.Increment(ref calls) == 2)
+            {
+                await release.Task; // ignores its token, as a stuck driver does
+                return HealthCheckResult.Healthy("back");
+            }
+
+            return HealthCheckResult.Healthy("fine");
+        });
+        using var logs = new HoldingLogSink(entry => IsChangeOfDb(entry) && entry.Message.Contains("timed out", StringComparison.Ordinal));
+        await using var host = await TestHost.StartAsync(
+            b =>
+            {
+                b.Services.AddSingleton<TimeProvider>(time);
+                b.Logging.SetMinimumLevel(LogLevel.Trace);
+                b.Logging.AddProvider(logs);
+                b.Services.AddHealthKit(o =>
+                {
+                    o.Defaults.CacheTtl = TimeSpan.Zero;
+                    o.Defaults.FailureCacheTtl = TimeSpan.Zero;
+                }).AddCheck("db", check).AddHealthStatusListener<RecordingListener>();
+            });
+        var recorded = host.Services.GetServices<IHealthStatusListener>().OfType<RecordingListener>().Single();
+        var slot = host.Services.GetRequiredService<HealthEngine>().Find("db")!;
+
+        Assert.Equal(200, (await host.GetAsync("/health/checks/db")).StatusCode);
+        var probe = host.GetAsync("/health/checks/db");
+        await Eventually.True(() => Volatile.Read(ref calls) == 2);
+
+        // Fake timers fire on the thread that advances the clock: that thread announces the timeout and is held there.
+        var advancing = Task.Run(() => time.Advance(TimeSpan.FromSeconds(5)), TestContext.Current.CancellationToken);
+        await Eventually.True(() => logs.Holding);
+        Assert.Equal(HealthStatus.Unhealthy, slot.Last!.Status);
+
+        release.SetResult();
+        await Eventually.True(() => slot.Last!.Description == "back");
+        await Task.Delay(TimeSpan.FromMilliseconds(200), TimeProvider.System, TestContext.Current.CancellationToken);
+        Assert.DoesNotContain(recorded.Of(HealthStatusChangeKind.Check), c => c.Description == "back");
+
+        logs.Release();
+        await advancing.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await probe.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await Eventually.True(() => recorded.Of(HealthStatusChangeKind.Check).Count() >= 2);
+        await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, TestContext.Current.CancellationToken);
+
+        var changes = recorded.Of(HealthStatusChangeKind.Check).Select(c => (c.PreviousStatus, c.Status, c.Description)).ToArray();
+        Assert.Equal([(HealthStatus.Healthy, HealthStatus.Unhealthy, "timed out"), (HealthStatus.Unhealthy, HealthStatus.Healthy, "back")], changes);
+        var logged = logs.Entries.Where(IsChangeOfDb).Select(e => e.Message).ToArray();
+        Assert.Equal(2, logged.Length);
+        Assert.Contains("timed out", logged[0], StringComparison.Ordinal);
+        Assert.Contains("back", logged[1], StringComparison.Ordinal);
+    }
+
+    private static bool IsChangeOfDb(HoldingLogSink.Entry entry) =>
+        entry.EventId.Name == "HealthKitCheckStatusChanged" && entry.Message.StartsWith("Health check 'db' changed", StringComparison.Ordinal);
+
+    /// <summary>Keeps log entries, and holds the thread that writes the first entry matching a condition until released.</summary>
+    private sealed class HoldingLogSink(Func<HoldingLogSink.Entry, bool> hold) : ILoggerProvider
+    {
+        private readonly ManualResetEventSlim _released = new();
+        private int _held;
+
+        public System.Collections.Concurrent.ConcurrentQueue<Entry> Entries { get; } = new();
+
+        public bool Holding => Volatile.Read(ref _held) == 1;
+
+        public void Release() => _released.Set();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void Dispose() => _released.Set();
+
+        private void Write(Entry entry)
+        {
+            if (hold(entry) && Interlocked.CompareExchange(ref _held, 1, 0) == 0)
+            {
+                _released.Wait(TimeSpan.FromSeconds(20));
+            }
+
+            Entries.Enqueue(entry);
+        }
+
+        internal sealed record Entry(EventId EventId, string Message);
+
+        private sealed class Logger(HoldingLogSink sink) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                sink.Write(new Entry(eventId, formatter(state, exception)));
+        }
+    }
+
+    /// <summary>A check that runs a delegate.</summary>
+    private sealed class DelegateCheck(Func<Task<HealthCheckResult>> run) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) => run();
     }
 
     private sealed class GatedListener : IHealthStatusListener
