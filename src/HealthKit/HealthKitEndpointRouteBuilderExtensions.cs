@@ -36,6 +36,11 @@ public static class HealthKitEndpointRouteBuilderExtensions
     /// <c>AddHealthKit</c> was not called, the options are invalid, or HealthKit is already mapped at the same prefix on
     /// the same route builder (mapping it at two different prefixes is fine).
     /// </exception>
+    /// <remarks>
+    /// With the probe server on (<c>AddProbeServer</c>), nothing is mapped on <paramref name="endpoints"/>, where these
+    /// paths then answer 404: the probe server serves the endpoints, at this prefix and with the conventions given to the
+    /// returned builder.
+    /// </remarks>
     public static IEndpointConventionBuilder MapHealthKit(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
