@@ -225,6 +225,27 @@ public sealed class ProbeServerTests
     }
 
     [Fact]
+    public async Task AddProbeServer_WebApp_MapHealthKitTwiceAtOnePrefix_FailsAtTheSecondCall_AsWithoutIt()
+    {
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => StartWebAppAsync(a =>
+        {
+            a.MapHealthKit();
+            a.MapHealthKit();
+        }));
+
+        Assert.Contains("HealthKit is already mapped at '/health'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddProbeServer_CalledTwice_StartsOneServer()
+    {
+        await using var worker = await WorkerHost.StartAsync(b => b.Services.AddHealthKit().AddProbeServer().AddProbeServer());
+
+        Assert.Single(worker.Host.Services.GetServices<IHostedService>().OfType<ProbeServerService>());
+        Assert.Equal(200, (await worker.GetJsonAsync("/health/live")).StatusCode);
+    }
+
+    [Fact]
     public async Task StopAsync_ProbePortAnswersReady503DuringTheDrain_ThenStops()
     {
         var time = new FakeTimeProvider();
@@ -275,10 +296,18 @@ public sealed class ProbeServerTests
         services?.Invoke(builder.Services);
         builder.Services.AddHealthKit().AddProbeServer();
         var app = builder.Build();
-        app.MapGet("/orders", () => "orders");
-        map(app);
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        return app;
+        try
+        {
+            app.MapGet("/orders", () => "orders");
+            map(app);
+            await app.StartAsync(TestContext.Current.CancellationToken);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
     }
 
     private static Uri PublicAddress(WebApplication app) => new(app.Urls.Single());
