@@ -3,6 +3,7 @@ using System.Globalization;
 using HealthKit.Endpoints;
 using HealthKit.Engine;
 using HealthKit.Internal;
+using HealthKit.ProbeServer;
 using HealthKit.Redaction;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -35,10 +36,15 @@ public static class HealthKitEndpointRouteBuilderExtensions
     /// <c>AddHealthKit</c> was not called, the options are invalid, or HealthKit is already mapped at the same prefix on
     /// the same route builder (mapping it at two different prefixes is fine).
     /// </exception>
+    /// <remarks>
+    /// With the probe server on (<c>AddProbeServer</c>), nothing is mapped on <paramref name="endpoints"/>, where these
+    /// paths then answer 404: the probe server serves the endpoints, at this prefix and with the conventions given to the
+    /// returned builder.
+    /// </remarks>
     public static IEndpointConventionBuilder MapHealthKit(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        return MapCore(endpoints, pathPrefix: null);
+        return MapCore(endpoints, pathPrefix: null, onProbeServer: false);
     }
 
     /// <summary>
@@ -66,10 +72,14 @@ public static class HealthKitEndpointRouteBuilderExtensions
             throw new ArgumentException($"The path prefix '{Redactor.RedactText(pathPrefix)}' {problem}.", nameof(pathPrefix));
         }
 
-        return MapCore(endpoints, pathPrefix);
+        return MapCore(endpoints, pathPrefix, onProbeServer: false);
     }
 
-    private static RouteGroupBuilder MapCore(IEndpointRouteBuilder endpoints, string? pathPrefix)
+    /// <summary>Maps the endpoints on the probe server's own route builder.</summary>
+    internal static IEndpointConventionBuilder MapOnProbeServer(IEndpointRouteBuilder endpoints, string? pathPrefix) =>
+        MapCore(endpoints, pathPrefix, onProbeServer: true);
+
+    private static IEndpointConventionBuilder MapCore(IEndpointRouteBuilder endpoints, string? pathPrefix, bool onProbeServer)
     {
         var services = endpoints.ServiceProvider;
         if (services.GetService<HealthKitMarkerService>() is not { } marker)
@@ -90,6 +100,14 @@ public static class HealthKitEndpointRouteBuilderExtensions
         {
             throw new InvalidOperationException(
                 $"HealthKit is already mapped at {first}. Mapping it again at '{prefix}' would give two endpoints the same route, and every request to them would fail with 500 (AmbiguousMatchException). Remove one of the MapHealthKit calls, or map the second at another prefix: MapHealthKit(\"/other\").");
+        }
+
+        // With the probe server on, the application's listener gets nothing (its requests to these paths answer 404): the
+        // probe server maps the endpoints when it starts, with the conventions given here.
+        if (!onProbeServer && services.GetService<ProbeServerMappings>() is { } probeServer)
+        {
+            Log.EndpointsMovedToProbeServer(logger, prefix);
+            return probeServer.Add(pathPrefix);
         }
 
         var group = endpoints.MapGroup(prefix);

@@ -58,6 +58,12 @@ public sealed class HealthKitOptions
     /// </value>
     public int CheckThreads { get; set; } = 16;
 
+    /// <summary>
+    /// Gets the options of the probe server, bound from <c>HealthKit:ProbeServer</c>; in force only when
+    /// <c>AddProbeServer</c> is called.
+    /// </summary>
+    public ProbeServerOptions ProbeServer { get; } = new();
+
     /// <summary>Gets the options of the webhook listener (see <see cref="HealthKitWebhookOptions"/>).</summary>
     public HealthKitWebhookOptions Webhook { get; } = new();
 

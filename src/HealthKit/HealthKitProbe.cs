@@ -43,8 +43,9 @@ public static class HealthKitProbe
     /// <see langword="false"/> when the first argument is not <c>healthcheck</c>: the application should start as usual.
     /// </returns>
     /// <remarks>
-    /// No host is built. Without <c>--url</c> the address comes from the application's own configuration, as its server
-    /// would read it: <c>Kestrel:Endpoints</c>, <c>urls</c> or <c>http_ports</c> (environment variables such as
+    /// No host is built. Without <c>--url</c> the address comes from the application's own configuration: the probe
+    /// server's first address under <c>HealthKit:ProbeServer:Urls</c> when that is set (see <c>AddProbeServer</c>),
+    /// otherwise where its server listens, as the server would read it: <c>Kestrel:Endpoints</c>, <c>urls</c> or <c>http_ports</c> (environment variables such as
     /// <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c> and <c>URLS</c>, and <c>appsettings.json</c> with its
     /// environment's file), with a wildcard host (<c>*</c>, <c>+</c>, <c>0.0.0.0</c>, <c>[::]</c>) read as localhost, and
     /// Kestrel's own default <c>http://localhost:5000</c> when nothing is set; the path comes from

@@ -1,3 +1,4 @@
+using HealthKit.ProbeServer;
 using Microsoft.Extensions.Configuration;
 
 namespace HealthKit.Probe;
@@ -52,11 +53,18 @@ internal static class ProbeTarget
     public static bool IsLoopback(Uri url) => url.IsLoopback;
 
     /// <summary>
-    /// Where the server listens, as Kestrel decides it: an HTTP endpoint under <c>Kestrel:Endpoints</c>, else the first
-    /// of <c>urls</c>, else the first of <c>http_ports</c>, else <c>https_ports</c>; a wildcard host becomes localhost.
+    /// Where HealthKit's endpoints are served: the probe server's first address under <c>HealthKit:ProbeServer:Urls</c>
+    /// when that is configured; otherwise where the application's server listens, as Kestrel decides it: an HTTP
+    /// endpoint under <c>Kestrel:Endpoints</c>, else the first of <c>urls</c>, else the first of <c>http_ports</c>, else
+    /// <c>https_ports</c>. A wildcard host becomes localhost.
     /// </summary>
     public static string BaseAddress(IConfiguration configuration)
     {
+        if (Pick(Split(configuration[ProbeServerAddress.UrlsKey])) is { } probeServer)
+        {
+            return probeServer;
+        }
+
         var kestrel = configuration.GetSection("Kestrel:Endpoints").GetChildren()
             .Select(endpoint => endpoint["Url"])
             .OfType<string>()
@@ -143,8 +151,7 @@ internal static class ProbeTarget
         return port.Length > 0 ? $"{scheme}{host}:{port}" : $"{scheme}{host}";
     }
 
-    private static List<string> Split(string? value) =>
-        value is null ? [] : [.. value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+    private static List<string> Split(string? value) => ProbeServerAddress.Split(value);
 
     private static bool IsPort(string value) => int.TryParse(value, out var port) && port is > 0 and <= 65535;
 }

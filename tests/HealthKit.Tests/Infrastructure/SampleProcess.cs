@@ -12,7 +12,7 @@ internal sealed class SampleProcess : IDisposable
     private readonly SampleDatabase _database = new();
     private readonly ConcurrentQueue<string> _output = new();
 
-    private SampleProcess(IReadOnlyDictionary<string, string> environment, string? urls, string? contentRoot)
+    private SampleProcess(IReadOnlyDictionary<string, string> environment, string? urls, string? contentRoot, string assembly = "HealthKit.Sample.dll")
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var start = new ProcessStartInfo(dotnet)
@@ -22,7 +22,7 @@ internal sealed class SampleProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "HealthKit.Sample.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly));
         if (urls is not null)
         {
             start.ArgumentList.Add("--urls");
@@ -64,6 +64,16 @@ internal sealed class SampleProcess : IDisposable
     {
         MutationRun.SkipOutOfProcessTest();
         return new(environment, urls, contentRoot);
+    }
+
+    /// <summary>
+    /// Starts the worker sample (HealthKit.Worker), which has no web server, with its settings from
+    /// <paramref name="contentRoot"/> and its SQLite database in a temporary file, as the web sample's.
+    /// </summary>
+    public static SampleProcess StartWorker(IReadOnlyDictionary<string, string> environment, string contentRoot)
+    {
+        MutationRun.SkipOutOfProcessTest();
+        return new(environment, urls: null, contentRoot, "HealthKit.Worker.dll");
     }
 
     /// <summary>

@@ -14,10 +14,10 @@ public sealed partial class KubernetesManifestTests
     private static readonly HealthKitOptions Defaults = new();
     private static readonly TimeSpan ShutdownTimeout = new HostOptions().ShutdownTimeout;
 
-    internal static YamlMappingNode Container()
+    internal static YamlMappingNode Container(string manifest = "deployment.yaml")
     {
         var stream = new YamlStream();
-        using (var reader = File.OpenText(Path.Combine(AppContext.BaseDirectory, "kubernetes", "deployment.yaml")))
+        using (var reader = File.OpenText(Path.Combine(AppContext.BaseDirectory, "kubernetes", manifest)))
         {
             stream.Load(reader);
         }
@@ -27,10 +27,10 @@ public sealed partial class KubernetesManifestTests
         return (YamlMappingNode)((YamlSequenceNode)pod.Children[new YamlScalarNode("containers")]).Children.Single();
     }
 
-    private static YamlMappingNode PodSpec()
+    internal static YamlMappingNode PodSpec(string manifest = "deployment.yaml")
     {
         var stream = new YamlStream();
-        using (var reader = File.OpenText(Path.Combine(AppContext.BaseDirectory, "kubernetes", "deployment.yaml")))
+        using (var reader = File.OpenText(Path.Combine(AppContext.BaseDirectory, "kubernetes", manifest)))
         {
             stream.Load(reader);
         }
@@ -38,9 +38,9 @@ public sealed partial class KubernetesManifestTests
         return Map(Map(Map((YamlMappingNode)stream.Documents.Single().RootNode, "spec"), "template"), "spec");
     }
 
-    private static YamlMappingNode Map(YamlMappingNode node, string key) => (YamlMappingNode)node.Children[new YamlScalarNode(key)];
+    internal static YamlMappingNode Map(YamlMappingNode node, string key) => (YamlMappingNode)node.Children[new YamlScalarNode(key)];
 
-    private static int Number(YamlMappingNode node, string key) =>
+    internal static int Number(YamlMappingNode node, string key) =>
         int.Parse(((YamlScalarNode)node.Children[new YamlScalarNode(key)]).Value!, CultureInfo.InvariantCulture);
 
     internal static string Text(YamlMappingNode node, string key) => ((YamlScalarNode)node.Children[new YamlScalarNode(key)]).Value!;

@@ -83,9 +83,9 @@ public sealed class SampleAddressTests
         int.Parse(KubernetesManifestTests.Text((YamlMappingNode)((YamlSequenceNode)KubernetesManifestTests.Container()["ports"]).Children.Single(), "containerPort"), CultureInfo.InvariantCulture);
 
     /// <summary>The Dockerfile's instructions, continuation lines joined, comments left out.</summary>
-    private static List<(string Instruction, string Arguments)> Dockerfile()
+    internal static List<(string Instruction, string Arguments)> Dockerfile(string name = "Dockerfile")
     {
-        var text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docker", "Dockerfile"));
+        var text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docker", name));
         var lines = text.Split('\n').Select(l => l.TrimEnd()).Where(l => !l.TrimStart().StartsWith('#') && l.Length > 0);
         var joined = string.Join('\n', lines).Replace("\\\n", " ", StringComparison.Ordinal);
         return [.. joined.Split('\n').Select(l => l.Trim()).Select(l => (l.Split(' ')[0], l[(l.IndexOf(' ', StringComparison.Ordinal) + 1)..].Trim()))];

@@ -140,18 +140,22 @@ public sealed class ProbeEndToEndTests : IDisposable
         Assert.Fail($"the sample did not answer {(int)expectReady} on /health/ready\n{sample.Output}");
     }
 
-    private static async Task<ProbeResult> RunProbeAsync(string[] args, Dictionary<string, string>? environment = null)
+    /// <summary>
+    /// Runs <c>dotnet {assembly} healthcheck {args}</c> from <paramref name="workingDirectory"/> (the test's output folder
+    /// unless given), as Docker's HEALTHCHECK runs it from the image's WORKDIR.
+    /// </summary>
+    internal static async Task<ProbeResult> RunProbeAsync(string[] args, Dictionary<string, string>? environment = null, string assembly = "HealthKit.Sample.dll", string? workingDirectory = null)
     {
         MutationRun.SkipOutOfProcessTest();
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var start = new ProcessStartInfo(dotnet)
         {
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "HealthKit.Sample.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly));
         start.ArgumentList.Add("healthcheck");
         foreach (var arg in args)
         {
@@ -189,7 +193,7 @@ public sealed class ProbeEndToEndTests : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private sealed record ProbeResult(int ExitCode, string Output, string Error, TimeSpan Elapsed)
+    internal sealed record ProbeResult(int ExitCode, string Output, string Error, TimeSpan Elapsed)
     {
         public override string ToString() => $"exit {ExitCode} after {Elapsed}\nstdout: {Output}\nstderr: {Error}";
     }

@@ -38,6 +38,18 @@ public sealed class ProbeTargetTests
     }
 
     [Fact]
+    public void BaseAddress_ProbeServerUrls_WinOverTheApplicationsOwnAddresses()
+    {
+        var configuration = Configuration(
+            ("urls", "http://*:5000"),
+            ("Kestrel:Endpoints:Http:Url", "http://0.0.0.0:9080"),
+            ("HealthKit:ProbeServer:Urls", "http://127.0.0.1:0;http://+:8081"));
+
+        // Port 0 is chosen at run time, so the probe takes the next address it can name.
+        Assert.Equal("http://localhost:8081", ProbeTarget.BaseAddress(configuration));
+    }
+
+    [Fact]
     public void BaseAddress_KestrelEndpoints_WinOverUrls()
     {
         var configuration = Configuration(
