@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using HealthKit.History;
+using HealthKit.Listeners;
 using HealthKit.Telemetry;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -44,7 +46,11 @@ internal sealed class CheckSlot
         Name = registration.Name;
         Tags = [.. registration.Tags.Order(StringComparer.OrdinalIgnoreCase)];
         _settings = new Settings(registration, policy);
+        History = new CheckHistory(engine.Options.History.Capacity, engine.Options.History.Window, engine.TimeProvider, engine.Redaction);
     }
+
+    /// <summary>The check's latest status changes, recorded as each is decided, under the lock.</summary>
+    public CheckHistory History { get; }
 
     /// <summary>The slot's position in <see cref="HealthEngine.Slots"/>.</summary>
     public int Index { get; }
@@ -340,9 +346,26 @@ internal sealed class CheckSlot
             return new Published(previous, outcome, Discarded: true);
         }
 
-        Volatile.Write(ref _last, outcome);
+        var published = Store(previous, outcome);
         ArmStaleTimer();
-        return new Published(previous, outcome);
+        return published;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="outcome"/> the latest result and decides, once, whether it changed the check's status; a
+    /// change is recorded in <see cref="History"/> here, and logged and announced from what this returns. Under the lock,
+    /// so the history's order is the order results were stored in.
+    /// </summary>
+    private Published Store(CheckOutcome? previous, CheckOutcome outcome)
+    {
+        Volatile.Write(ref _last, outcome);
+        var changed = HealthStatusNotifier.IsChange(previous?.Status, outcome.Status);
+        if (changed)
+        {
+            History.Record(outcome.ProducedAt, previous?.Status, outcome.Status, outcome.Description);
+        }
+
+        return new Published(previous, outcome) { Changed = changed };
     }
 
     /// <summary>
@@ -414,8 +437,7 @@ internal sealed class CheckSlot
                 StateVersion = last.StateVersion,
                 Epoch = last.Epoch,
             };
-            Volatile.Write(ref _last, stale);
-            published = new Published(last, stale);
+            published = Store(last, stale);
         }
 
         _engine.OnStale(this, published, age);
@@ -478,9 +500,13 @@ internal sealed class CheckSlot
 
     /// <summary>
     /// The outcome a run published, and the latest outcome before it. <see cref="Discarded"/>: the check was disabled
-    /// since the run started, so the outcome was not stored and is not news.
+    /// since the run started, so the outcome was not stored and is not news. <see cref="Changed"/>: the outcome changed the
+    /// check's status (<see cref="HealthStatusNotifier.IsChange"/>), and the change is in the history.
     /// </summary>
-    internal readonly record struct Published(CheckOutcome? Previous, CheckOutcome Outcome, bool Discarded = false);
+    internal readonly record struct Published(CheckOutcome? Previous, CheckOutcome Outcome, bool Discarded = false)
+    {
+        public bool Changed { get; init; }
+    }
 
     /// <summary>
     /// What one execution of a check produced. <see cref="Cancelled"/>: it stopped because its token fired.
