@@ -84,6 +84,11 @@ internal sealed class HealthKitMetrics
             unit: "s",
             description: "The check's SlowThreshold: a run that takes this long or longer is logged as slow.");
         meter.CreateObservableGauge(
+            "healthkit.check.flaps",
+            ObserveFlaps,
+            unit: "{transition}",
+            description: "Changes of the check's status in its history's window (HealthKit:History:Window, 24 h by default), as healthkit.check.transitions counts them; at most the history's capacity.");
+        meter.CreateObservableGauge(
             "healthkit.check.max_age",
             ObserveMaxAge,
             unit: "s",
@@ -189,6 +194,18 @@ internal sealed class HealthKitMetrics
             {
                 buffer.Add(new Measurement<double>(policy.SlowThreshold.TotalSeconds, _checkTags[i]));
             }
+        }
+
+        return buffer;
+    }
+
+    private IEnumerable<Measurement<int>> ObserveFlaps()
+    {
+        var buffer = (t_ints ??= new()).Clear();
+        var slots = _engine.Slots;
+        for (var i = 0; i < slots.Length; i++)
+        {
+            buffer.Add(new Measurement<int>(slots[i].History.Flaps, _checkTags[i]));
         }
 
         return buffer;

@@ -9,6 +9,7 @@ namespace HealthKit.Tests.History;
 public sealed class HistoryEndpointTests
 {
     private const string Secret = "hk-flap-5d2b";
+    private const string Browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
     [Fact]
     public async Task History_AtComponents_HasTimesStatusesAndFlaps_NoDescriptions()
@@ -83,6 +84,40 @@ public sealed class HistoryEndpointTests
         Assert.Equal("Unhealthy", none.Status);
     }
 
+    [Fact]
+    public async Task StatusPage_AtFull_ShowsTheTimelineAndEncodedDescriptions()
+    {
+        await using var flapping = await Flapping.StartAsync(HealthDetailLevel.Full, "<script>x</script>");
+
+        var page = await flapping.Host.GetAsync("/health", Browser);
+
+        Assert.Equal("text/html", page.ContentType);
+        Assert.Contains("<span class=\"flaps\">3 changes in 24 h</span>\n<ol class=\"timeline\" aria-label=\"Status changes of db, oldest first\">\n", page.Body, StringComparison.Ordinal);
+        Assert.Equal(
+            ["Unhealthy", "Healthy", "Unhealthy"],
+            System.Text.RegularExpressions.Regex.Matches(page.Body, "<li class=\"s-[a-z]+\" data-status=\"([A-Za-z]+)\"><time").Select(m => m.Groups[1].Value));
+        Assert.Contains(
+            $"<time datetime=\"{flapping.ChangedAt[0].UtcDateTime:O}\">{flapping.ChangedAt[0].UtcDateTime:HH:mm:ss}</time> Healthy \u2192 Unhealthy: down 1&lt;script&gt;x&lt;/script&gt;: Password=******",
+            page.Body,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>", page.Body, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;x&lt;/script&gt;", page.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, page.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("aria-label=\"Status changes of steady", page.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StatusPage_AtStatus_HasNoTimeline()
+    {
+        await using var flapping = await Flapping.StartAsync(HealthDetailLevel.Status);
+
+        var page = await flapping.Host.GetAsync("/health", Browser);
+
+        Assert.Contains("<h1 id=\"overall\">Unhealthy</h1>", page.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("class=\"timeline\"", page.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("class=\"flaps\"", page.Body, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("yes")]
     [InlineData("2")]
@@ -117,7 +152,7 @@ public sealed class HistoryEndpointTests
 
         public List<DateTimeOffset> ChangedAt { get; } = [];
 
-        public static async Task<Flapping> StartAsync(HealthDetailLevel level)
+        public static async Task<Flapping> StartAsync(HealthDetailLevel level, string suffix = "")
         {
             var flapping = new Flapping();
             flapping.Host = await TestHost.StartWithChecksAsync(
@@ -136,7 +171,7 @@ public sealed class HistoryEndpointTests
             for (var i = 1; i <= 3; i++)
             {
                 flapping._time.Advance(TimeSpan.FromSeconds(5));
-                flapping._result = i % 2 == 1 ? HealthCheckResult.Unhealthy($"down {i}: Password={Secret}") : HealthCheckResult.Healthy($"up {i}");
+                flapping._result = i % 2 == 1 ? HealthCheckResult.Unhealthy($"down {i}{suffix}: Password={Secret}") : HealthCheckResult.Healthy($"up {i}");
                 flapping.ChangedAt.Add(flapping._time.GetUtcNow());
                 await flapping.Host.GetAsync("/health");
             }
