@@ -76,6 +76,12 @@ internal sealed class CheckHistory
         return current.AsSpan(FirstInWindow(current, _timeProvider.GetUtcNow() - Window));
     }
 
+    /// <summary>
+    /// Whether a change was ever recorded. A change always leaves at least itself in the array (entries are dropped only
+    /// when one is recorded), so this stays true once set.
+    /// </summary>
+    public bool AnyRecorded => Volatile.Read(ref _entries).Length > 0;
+
     /// <summary>How many changes the window holds now: the check's flaps, at most <see cref="Capacity"/>.</summary>
     public int Flaps => Snapshot().Length;
 

@@ -87,7 +87,7 @@ internal sealed class HealthKitMetrics
             "healthkit.check.flaps",
             ObserveFlaps,
             unit: "{transition}",
-            description: "Changes of the check's status in its history's window (HealthKit:History:Window, 24 h by default), as healthkit.check.transitions counts them; at most the history's capacity.");
+            description: "Changes of the check's status in its history's window (HealthKit:History:Window, 24 h by default), as healthkit.check.transitions counts them; at most the history's capacity. No series before the check's first change.");
         meter.CreateObservableGauge(
             "healthkit.check.max_age",
             ObserveMaxAge,
@@ -205,7 +205,12 @@ internal sealed class HealthKitMetrics
         var slots = _engine.Slots;
         for (var i = 0; i < slots.Length; i++)
         {
-            buffer.Add(new Measurement<int>(slots[i].History.Flaps, _checkTags[i]));
+            // A check that never changed has no series, as a check with no result has no status series: a scrape of
+            // many quiet checks stays small.
+            if (slots[i].History is { AnyRecorded: true } history)
+            {
+                buffer.Add(new Measurement<int>(history.Flaps, _checkTags[i]));
+            }
         }
 
         return buffer;
