@@ -354,17 +354,18 @@ internal sealed class CheckSlot
     /// <summary>
     /// Makes <paramref name="outcome"/> the latest result and decides, once, whether it changed the check's status; a
     /// change is recorded in <see cref="History"/> here, and logged and announced from what this returns. Under the lock,
-    /// so the history's order is the order results were stored in.
+    /// so the history's order is the order results were stored in; the change is recorded before the result is stored,
+    /// so whoever reads the new result and then the history finds the change there.
     /// </summary>
     private Published Store(CheckOutcome? previous, CheckOutcome outcome)
     {
-        Volatile.Write(ref _last, outcome);
         var changed = HealthStatusNotifier.IsChange(previous?.Status, outcome.Status);
         if (changed)
         {
             History.Record(outcome.ProducedAt, previous?.Status, outcome.Status, outcome.Description);
         }
 
+        Volatile.Write(ref _last, outcome);
         return new Published(previous, outcome) { Changed = changed };
     }
 
