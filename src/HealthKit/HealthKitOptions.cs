@@ -43,6 +43,9 @@ public sealed class HealthKitOptions
     /// <value>The default is 30 seconds. It must be positive and at most 5 minutes.</value>
     public TimeSpan ListenerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Gets the options of each check's status history, bound from <c>HealthKit:History</c>.</summary>
+    public HealthKitHistoryOptions History { get; } = new();
+
     /// <summary>Gets the secret key words and patterns masked besides the built-in ones.</summary>
     public HealthKitRedactionOptions Redaction { get; } = new();
 

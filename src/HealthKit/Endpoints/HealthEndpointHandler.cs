@@ -158,7 +158,7 @@ internal sealed class HealthEndpointHandler
             return response.WriteAsync(TextReportWriter.Render(name, evaluation, level, request.Verbose, request.Notes), Encoding.UTF8, context.RequestAborted);
         }
 
-        JsonReportWriter.Write(response.BodyWriter, evaluation, level, _names, request.Notes);
+        JsonReportWriter.Write(response.BodyWriter, evaluation, level, _names, request.Notes, request.History);
         var flush = response.BodyWriter.FlushAsync(context.RequestAborted);
         // Stryker disable once Conditional : a shortcut only; a flush still pending is completed by the server before it ends the response, so the client gets the same bytes
         return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();

@@ -17,13 +17,17 @@ internal readonly struct HealthRequest
     /// <summary>The answer to a <c>verbose</c> value that is neither on nor off; it names every value that is.</summary>
     internal const string VerboseError = "verbose must be 'true', '1' or empty (?verbose) to turn it on, or 'false' or '0' to turn it off";
 
-    private HealthRequest(CheckSlot[] slots, ReportNotes? notes, bool verbose, bool text, string? error)
+    /// <summary>The answer to a <c>history</c> value that is neither on nor off; it names every value that is.</summary>
+    internal const string HistoryError = "history must be 'true', '1' or empty (?history) to turn it on, or 'false' or '0' to turn it off";
+
+    private HealthRequest(CheckSlot[] slots, ReportNotes? notes, bool verbose, bool text, string? error, bool history = false)
     {
         Slots = slots;
         Notes = notes;
         Verbose = verbose;
         Text = text;
         Error = error;
+        History = history;
     }
 
     public CheckSlot[] Slots { get; }
@@ -33,6 +37,9 @@ internal readonly struct HealthRequest
     public bool Verbose { get; }
 
     public bool Text { get; }
+
+    /// <summary>Whether the JSON should carry each check's status history (<c>?history</c>), at Components and above.</summary>
+    public bool History { get; }
 
     /// <summary>Why the request is refused with 400, or <see langword="null"/>.</summary>
     public string? Error { get; }
@@ -67,14 +74,20 @@ internal readonly struct HealthRequest
         }
 
         var verbose = false;
-        if (query.TryGetValue("verbose", out var verboseValues) && !TryParseVerbose(verboseValues.ToString(), out verbose))
+        if (query.TryGetValue("verbose", out var verboseValues) && !TryParseFlag(verboseValues.ToString(), out verbose))
         {
             return Fail(VerboseError);
         }
 
+        var history = false;
+        if (query.TryGetValue("history", out var historyValues) && !TryParseFlag(historyValues.ToString(), out history))
+        {
+            return Fail(HistoryError);
+        }
+
         if (!query.TryGetValue("exclude", out var excludeValues))
         {
-            return new(slots, null, verbose, text, error: null);
+            return new(slots, null, verbose, text, error: null, history);
         }
 
         var excluded = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -119,7 +132,7 @@ internal readonly struct HealthRequest
             notes.Warnings.Add($"cannot exclude '{unknown}': this endpoint runs no check of that name");
         }
 
-        return new([.. kept], notes, verbose, text, error: null);
+        return new([.. kept], notes, verbose, text, error: null, history);
 
         // A refusal is written in the format the request asked for so far (a person reading text sees why); its Verbose is never read.
         // Stryker disable once Boolean : see above
@@ -127,14 +140,14 @@ internal readonly struct HealthRequest
     }
 
     /// <summary>
-    /// <c>?verbose</c>, <c>?verbose=</c>, <c>true</c> and <c>1</c> turn it on, <c>false</c> and <c>0</c> off (the words in
-    /// any case); any other value, <c>yes</c> and <c>no</c> included, is refused rather than guessed at. A repeated
-    /// parameter arrives joined with commas, and is refused too.
+    /// A flag such as <c>?verbose</c> or <c>?history</c>: the bare name, an empty value, <c>true</c> and <c>1</c> turn it
+    /// on, <c>false</c> and <c>0</c> off (the words in any case); any other value, <c>yes</c> and <c>no</c> included, is
+    /// refused rather than guessed at. A repeated parameter arrives joined with commas, and is refused too.
     /// </summary>
-    private static bool TryParseVerbose(string value, out bool verbose)
+    private static bool TryParseFlag(string value, out bool on)
     {
-        verbose = value.Length == 0 || value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase);
-        return verbose || value == "0" || value.Equals("false", StringComparison.OrdinalIgnoreCase);
+        on = value.Length == 0 || value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase);
+        return on || value == "0" || value.Equals("false", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Plain text only when the client asks for it and not for JSON; the kubelet's <c>*/*</c> gets JSON.</summary>

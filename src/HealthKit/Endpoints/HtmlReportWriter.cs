@@ -62,6 +62,12 @@ internal static class HtmlReportWriter
         "dd{margin:0;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.8125rem;overflow-wrap:anywhere}" +
         ".group>dt{color:var(--fg);font-weight:600}" +
         "dd ol{margin:0;padding-left:20px}" +
+        ".hist{display:flex;flex-wrap:wrap;align-items:center;gap:4px 8px;margin:8px 0 0;font-size:.75rem}" +
+        ".flaps{color:var(--muted)}" +
+        ".timeline{display:flex;flex-wrap:wrap;gap:4px;list-style:none;margin:0;padding:0}" +
+        ".timeline li{padding:0 6px;border-radius:4px;background:var(--cb);color:var(--c);font-variant-numeric:tabular-nums}" +
+        ".changes{margin:6px 0 0;font-size:.8125rem}.changes summary{color:var(--muted);cursor:pointer}" +
+        ".changes ol{margin:4px 0 0;padding-left:20px}.changes li{overflow-wrap:anywhere}" +
         "a{color:inherit}" +
         "footer{padding-top:20px;padding-bottom:32px;color:var(--muted);font-size:.8125rem}" +
         "@media (max-width:600px){.overall{padding:16px}.meta{margin-left:0;flex-basis:100%}h1{font-size:1.5rem}}";
@@ -260,7 +266,9 @@ internal static class HtmlReportWriter
 
             if (level < HealthDetailLevel.Full)
             {
-                html.Append("</div>\n</li>\n");
+                html.Append("</div>\n");
+                WriteHistory(html, slot, level, now);
+                html.Append("</li>\n");
                 continue;
             }
 
@@ -304,11 +312,87 @@ internal static class HtmlReportWriter
                 }
             }
 
+            WriteHistory(html, slot, level, now);
             html.Append("</li>\n");
         }
 
         html.Append("</ul>\n");
     }
+
+    /// <summary>
+    /// The check's status changes in its history's window as a row of chips, oldest first, with how many there were; at
+    /// Full, what each change said, in a disclosure that needs no script. Nothing when there was no change in the window
+    /// or the history is turned off.
+    /// </summary>
+    private static void WriteHistory(StringBuilder html, CheckSlot slot, HealthDetailLevel level, DateTimeOffset now)
+    {
+        var history = slot.History;
+        if (history.Capacity == 0)
+        {
+            return;
+        }
+
+        var entries = history.Snapshot();
+        if (entries.Length == 0)
+        {
+            // A quiet check stays one line.
+            return;
+        }
+
+        html.Append("<div class=\"hist\">\n<span class=\"flaps\">")
+            .Append(entries.Length == 1 ? "1 change" : string.Create(CultureInfo.InvariantCulture, $"{entries.Length} changes"))
+            .Append(" in ").Append(Window(history.Window)).Append("</span>\n");
+        html.Append("<ol class=\"timeline\" aria-label=\"Status changes of ");
+        Encode(html, slot.Name);
+        html.Append(", oldest first\">\n");
+        foreach (var entry in entries)
+        {
+            var look = Looks[(int)entry.To];
+            html.Append("<li class=\"").Append(look.Class).Append("\" data-status=\"").Append(look.Word).Append("\">");
+            WriteTime(html, entry.At, now);
+            html.Append(" <span aria-hidden=\"true\">").Append(look.Symbol).Append("</span> ").Append(look.Word).Append("</li>\n");
+        }
+
+        html.Append("</ol>\n</div>\n");
+        if (level < HealthDetailLevel.Full)
+        {
+            return;
+        }
+
+        html.Append("<details class=\"changes\">\n<summary>What changed</summary>\n<ol>\n");
+        foreach (var entry in entries)
+        {
+            html.Append("<li>");
+            WriteTime(html, entry.At, now);
+            html.Append(' ').Append(entry.From is { } from ? Looks[(int)from].Word : "(first result)").Append(" \u2192 ").Append(Looks[(int)entry.To].Word);
+            if (entry.Description is not null)
+            {
+                html.Append(": ");
+                Encode(html, entry.Description);
+            }
+
+            html.Append("</li>\n");
+        }
+
+        html.Append("</ol>\n</details>\n");
+    }
+
+    /// <summary>A change's time in UTC: the time of day, with the date when it was not today.</summary>
+    private static void WriteTime(StringBuilder html, DateTimeOffset at, DateTimeOffset now)
+    {
+        var utc = at.UtcDateTime;
+        html.Append("<time datetime=\"").Append(utc.ToString("O", CultureInfo.InvariantCulture)).Append("\">")
+            .Append(utc.ToString(utc.Date == now.UtcDateTime.Date ? "HH:mm:ss" : "MMM d HH:mm:ss", CultureInfo.InvariantCulture)).Append("</time>");
+    }
+
+    /// <summary>A window as the page says it: "24 h", "10 min", "90 s", "7 d".</summary>
+    internal static string Window(TimeSpan window) => window switch
+    {
+        { Ticks: var t } when t % TimeSpan.TicksPerDay == 0 && window.TotalDays > 2 => string.Create(CultureInfo.InvariantCulture, $"{(long)window.TotalDays} d"),
+        { Ticks: var t } when t % TimeSpan.TicksPerHour == 0 => string.Create(CultureInfo.InvariantCulture, $"{(long)window.TotalHours} h"),
+        { Ticks: var t } when t % TimeSpan.TicksPerMinute == 0 => string.Create(CultureInfo.InvariantCulture, $"{(long)window.TotalMinutes} min"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{(long)window.TotalSeconds} s"),
+    };
 
     private static void WriteValue(StringBuilder html, JsonElement value)
     {

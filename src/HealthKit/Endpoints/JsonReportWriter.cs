@@ -41,6 +41,15 @@ internal static class JsonReportWriter
     private static readonly JsonEncodedText ExcludedProperty = JsonEncodedText.Encode("excluded");
     // Stryker disable once String : static initialiser, runs once per test process; OperatorToolTests.Exclude_IsRepeatableAndCommaSeparated_UnknownNamesWarn fails when it changes
     private static readonly JsonEncodedText WarningsProperty = JsonEncodedText.Encode("warnings");
+    private static readonly JsonEncodedText HistoryProperty = JsonEncodedText.Encode("history");
+    private static readonly JsonEncodedText WindowProperty = JsonEncodedText.Encode("window");
+    private static readonly JsonEncodedText CapacityProperty = JsonEncodedText.Encode("capacity");
+    private static readonly JsonEncodedText ChecksProperty = JsonEncodedText.Encode("checks");
+    private static readonly JsonEncodedText FlapsProperty = JsonEncodedText.Encode("flaps");
+    private static readonly JsonEncodedText ChangesProperty = JsonEncodedText.Encode("changes");
+    private static readonly JsonEncodedText AtProperty = JsonEncodedText.Encode("at");
+    private static readonly JsonEncodedText FromProperty = JsonEncodedText.Encode("from");
+    private static readonly JsonEncodedText ToProperty = JsonEncodedText.Encode("to");
     private static readonly JsonEncodedText[] StatusValues =
         [JsonEncodedText.Encode(nameof(HealthStatus.Unhealthy)), JsonEncodedText.Encode(nameof(HealthStatus.Degraded)), JsonEncodedText.Encode(nameof(HealthStatus.Healthy))];
 
@@ -57,7 +66,13 @@ internal static class JsonReportWriter
     private static ArrayBufferWriter<byte>? t_entryBuffer;
 
     /// <summary>Writes a report. Every value was sanitized when its outcome was produced, so this cannot throw on data.</summary>
-    public static void Write(IBufferWriter<byte> output, Evaluation evaluation, HealthDetailLevel level, JsonEncodedText[] names, ReportNotes? notes = null)
+    /// <param name="output">Where the JSON goes.</param>
+    /// <param name="evaluation">The report.</param>
+    /// <param name="level">The request's detail level.</param>
+    /// <param name="names">The encoded check names, indexed by <see cref="CheckSlot.Index"/>.</param>
+    /// <param name="notes">Exclusions and warnings from the query.</param>
+    /// <param name="history">Whether to add each check's status history (<c>?history</c>); written only at Components and above.</param>
+    public static void Write(IBufferWriter<byte> output, Evaluation evaluation, HealthDetailLevel level, JsonEncodedText[] names, ReportNotes? notes = null, bool history = false)
     {
         // Stryker disable once NullCoalescing : a new writer writes the same bytes as the one kept for the thread
         var writer = t_writer ?? new Utf8JsonWriter(output, WriterOptions);
@@ -83,6 +98,10 @@ internal static class JsonReportWriter
                 }
 
                 writer.WriteEndObject();
+                if (history)
+                {
+                    WriteHistory(writer, evaluation.Slots, level, names);
+                }
             }
 
             if (notes is not null)
@@ -184,6 +203,52 @@ internal static class JsonReportWriter
             t_entryWriter = writer;
             t_entryBuffer = buffer;
         }
+    }
+
+    /// <summary>
+    /// The history of each check in the report: times and statuses at Components, descriptions too at Full. The window
+    /// and capacity are the same for every check; the flaps are the changes the window holds.
+    /// </summary>
+    private static void WriteHistory(Utf8JsonWriter writer, CheckSlot[] slots, HealthDetailLevel level, JsonEncodedText[] names)
+    {
+        writer.WriteStartObject(HistoryProperty);
+        if (slots.Length > 0)
+        {
+            WriteDuration(writer, WindowProperty, slots[0].History.Window);
+            writer.WriteNumber(CapacityProperty, slots[0].History.Capacity);
+        }
+
+        writer.WriteStartObject(ChecksProperty);
+        foreach (var slot in slots)
+        {
+            var entries = slot.History.Snapshot();
+            writer.WriteStartObject(names[slot.Index]);
+            writer.WriteNumber(FlapsProperty, entries.Length);
+            writer.WriteStartArray(ChangesProperty);
+            foreach (var entry in entries)
+            {
+                writer.WriteStartObject();
+                writer.WriteString(AtProperty, entry.At);
+                if (entry.From is { } from)
+                {
+                    writer.WriteString(FromProperty, StatusValues[(int)from]);
+                }
+
+                writer.WriteString(ToProperty, StatusValues[(int)entry.To]);
+                if (level == HealthDetailLevel.Full && entry.Description is not null)
+                {
+                    writer.WriteString(DescriptionProperty, entry.Description);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
     }
 
     private static byte[] RenderStatusOnly(HealthStatus status)

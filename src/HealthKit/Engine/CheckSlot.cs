@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using HealthKit.History;
+using HealthKit.Listeners;
 using HealthKit.Telemetry;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -46,7 +48,11 @@ internal sealed class CheckSlot
         Name = registration.Name;
         Tags = [.. registration.Tags.Order(StringComparer.OrdinalIgnoreCase)];
         _settings = new Settings(registration, policy);
+        History = new CheckHistory(engine.Options.History.Capacity, engine.Options.History.Window, engine.TimeProvider, engine.Redaction);
     }
+
+    /// <summary>The check's latest status changes, recorded as each is decided, under the lock.</summary>
+    public CheckHistory History { get; }
 
     /// <summary>The slot's position in <see cref="HealthEngine.Slots"/>.</summary>
     public int Index { get; }
@@ -391,9 +397,27 @@ internal sealed class CheckSlot
             return new Published(previous, outcome, Discarded: true);
         }
 
-        Volatile.Write(ref _last, outcome);
+        var published = Store(previous, outcome);
         ArmStaleTimer();
-        return new Published(previous, outcome);
+        return published;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="outcome"/> the latest result and decides, once, whether it changed the check's status; a
+    /// change is recorded in <see cref="History"/> here, and logged and announced from what this returns. Under the lock,
+    /// so the history's order is the order results were stored in; the change is recorded before the result is stored,
+    /// so whoever reads the new result and then the history finds the change there.
+    /// </summary>
+    private Published Store(CheckOutcome? previous, CheckOutcome outcome)
+    {
+        var changed = HealthStatusNotifier.IsChange(previous?.Status, outcome.Status);
+        if (changed)
+        {
+            History.Record(outcome.ProducedAt, previous?.Status, outcome.Status, outcome.Description);
+        }
+
+        Volatile.Write(ref _last, outcome);
+        return new Published(previous, outcome) { Changed = changed };
     }
 
     /// <summary>
@@ -463,8 +487,7 @@ internal sealed class CheckSlot
                 StateVersion = last.StateVersion,
                 Epoch = last.Epoch,
             };
-            Volatile.Write(ref _last, stale);
-            _unannounced.Enqueue(new Announcement(new Published(last, stale), Exception: null, TimedOut: false, StaleAge: age));
+            _unannounced.Enqueue(new Announcement(Store(last, stale), Exception: null, TimedOut: false, StaleAge: age));
         }
 
         Announce();
@@ -527,9 +550,13 @@ internal sealed class CheckSlot
 
     /// <summary>
     /// The outcome a run published, and the latest outcome before it. <see cref="Discarded"/>: the check was disabled
-    /// since the run started, so the outcome was not stored and is not news.
+    /// since the run started, so the outcome was not stored and is not news. <see cref="Changed"/>: the outcome changed the
+    /// check's status (<see cref="HealthStatusNotifier.IsChange"/>), and the change is in the history.
     /// </summary>
-    internal readonly record struct Published(CheckOutcome? Previous, CheckOutcome Outcome, bool Discarded = false);
+    internal readonly record struct Published(CheckOutcome? Previous, CheckOutcome Outcome, bool Discarded = false)
+    {
+        public bool Changed { get; init; }
+    }
 
     /// <summary>A published outcome waiting to be announced; <see cref="StaleAge"/> is set when it reports the result stale.</summary>
     private readonly record struct Announcement(Published Published, Exception? Exception, bool TimedOut, TimeSpan? StaleAge);

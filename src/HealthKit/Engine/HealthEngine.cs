@@ -476,7 +476,7 @@ internal sealed class HealthEngine : IDisposable
 
         // Starting and shutting down are expected states, not errors.
         var level = slot.IsLifecycle ? LogLevel.Information : Log.LevelFor(outcome.Status);
-        if (HealthStatusNotifier.IsChange(previous?.Status, outcome.Status))
+        if (published.Changed)
         {
             if (_logger.IsEnabled(level))
             {

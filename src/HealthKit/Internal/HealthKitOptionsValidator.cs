@@ -127,6 +127,7 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
 
         ValidateLifecycle(errors, options.Lifecycle);
         ValidateStatusPage(errors, options.StatusPage);
+        ValidateHistory(errors, options.History);
         ValidateRedaction(errors, options.Redaction);
         if (options.CheckThreads is < 1 or > MaxCheckThreads)
         {
@@ -295,6 +296,20 @@ internal sealed class HealthKitOptionsValidator(IOptions<HostOptions> hostOption
             {
                 errors.Add($"{key} is not a valid regular expression: {ex.Message}");
             }
+        }
+    }
+
+    private static void ValidateHistory(List<string> errors, HealthKitHistoryOptions history)
+    {
+        const string Key = Root + ":" + nameof(HealthKitOptions.History) + ":";
+        if (history.Capacity is < 0 or > HealthKitHistoryOptions.MaxCapacity)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{Key}{nameof(HealthKitHistoryOptions.Capacity)} ({history.Capacity}) must be between 0 (no history) and {HealthKitHistoryOptions.MaxCapacity}: it is how many status changes each check keeps."));
+        }
+
+        if (history.Window < TimeSpan.FromSeconds(1) || history.Window > HealthKitHistoryOptions.MaxWindow)
+        {
+            errors.Add($"{Key}{nameof(HealthKitHistoryOptions.Window)} must be at least 00:00:01 and at most {HealthKitHistoryOptions.MaxWindow} (was {history.Window}): it is how long a status change is kept.");
         }
     }
 

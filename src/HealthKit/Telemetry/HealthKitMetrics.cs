@@ -84,6 +84,11 @@ internal sealed class HealthKitMetrics
             unit: "s",
             description: "The check's SlowThreshold: a run that takes this long or longer is logged as slow.");
         meter.CreateObservableGauge(
+            "healthkit.check.flaps",
+            ObserveFlaps,
+            unit: "{transition}",
+            description: "Changes of the check's status in its history's window (HealthKit:History:Window, 24 h by default), as healthkit.check.transitions counts them; at most the history's capacity. No series before the check's first change.");
+        meter.CreateObservableGauge(
             "healthkit.check.max_age",
             ObserveMaxAge,
             unit: "s",
@@ -188,6 +193,23 @@ internal sealed class HealthKitMetrics
             if (slots[i].Policy is { Enabled: true } policy)
             {
                 buffer.Add(new Measurement<double>(policy.SlowThreshold.TotalSeconds, _checkTags[i]));
+            }
+        }
+
+        return buffer;
+    }
+
+    private IEnumerable<Measurement<int>> ObserveFlaps()
+    {
+        var buffer = (t_ints ??= new()).Clear();
+        var slots = _engine.Slots;
+        for (var i = 0; i < slots.Length; i++)
+        {
+            // A check that never changed has no series, as a check with no result has no status series: a scrape of
+            // many quiet checks stays small.
+            if (slots[i].History is { AnyRecorded: true } history)
+            {
+                buffer.Add(new Measurement<int>(history.Flaps, _checkTags[i]));
             }
         }
 

@@ -60,6 +60,9 @@ public sealed class StartupValidationTests
         { "HealthKit:Endpoints:Health:DegradedStatusCode", "205", "HealthKit:Endpoints:Health:DegradedStatusCode is 205, a status code whose response cannot carry a body" },
         { "HealthKit:Endpoints:Live:UnhealthyStatusCode", "304", "HealthKit:Endpoints:Live:UnhealthyStatusCode is 304, a status code whose response cannot carry a body" },
         { "HealthKit:Endpoints:Live:HealthyStatusCode", "101", "HealthKit:Endpoints:Live:HealthyStatusCode must be an HTTP status code from 200 to 599" },
+        { "HealthKit:History:Capacity", "2000", "HealthKit:History:Capacity (2000) must be between 0 (no history) and 1000" },
+        { "HealthKit:History:Window", "8.00:00:00", "HealthKit:History:Window must be at least 00:00:01 and at most 7.00:00:00" },
+        { "HealthKit:History:Capacty", "10", "HealthKit:History:Capacty is not a HealthKit setting; did you mean 'Capacity'" },
     };
 
     [Theory]

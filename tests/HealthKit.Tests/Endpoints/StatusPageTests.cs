@@ -222,10 +222,19 @@ public sealed partial class StatusPageTests
         Assert.DoesNotContain("class=\"meta\"", response.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("class=\"tag\"", response.Body, StringComparison.Ordinal);
         Assert.Contains(
-            "<h3>latency</h3>\n<span class=\"badge\"><span aria-hidden=\"true\">!</span><span class=\"status\">Degraded</span></span>\n</div>\n</li>\n</ul>\n</main>\n" +
+            "<h3>latency</h3>\n<span class=\"badge\"><span aria-hidden=\"true\">!</span><span class=\"status\">Degraded</span></span>\n</div>\n" +
+            "<div class=\"hist\">\n<span class=\"flaps\">1 change in 24 h</span>\n<ol class=\"timeline\" aria-label=\"Status changes of latency, oldest first\">\n<li class=\"s-degraded\" data-status=\"Degraded\"><time datetime=\"",
+            response.Body,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "<span aria-hidden=\"true\">!</span> Degraded</li>\n</ol>\n</div>\n</li>\n</ul>\n</main>\n" +
             "<footer>\n<p>Detail level: Components (names and statuses) \u00b7 <a class=\"json\"",
             response.Body,
             StringComparison.Ordinal);
+
+        // The history's times and statuses are components; what each change said is not.
+        Assert.DoesNotContain("class=\"changes\"", response.Body, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(response.Body, "class=\"timeline\""));
     }
 
     [Fact]

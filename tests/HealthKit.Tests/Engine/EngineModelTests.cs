@@ -131,6 +131,7 @@ public sealed class EngineModelTests
                         await StepAsync(client, availability, lifetime);
                         VerifyScrape(meter);
                         VerifyEndpointStatus(meter);
+                        VerifyHistory();
                     }
                 }
                 finally
@@ -914,6 +915,69 @@ public sealed class EngineModelTests
 
                 Thread.Sleep(TimeSpan.FromMilliseconds(10));
             }
+        }
+
+        /// <summary>
+        /// Each check's history is a chain of changes in time order (each entry starts where the one before it ended), no
+        /// longer than its capacity and no older than its window, and its newest entry ends at the status of the check's
+        /// latest result, when no result was stored while this looked (a first Healthy result is no change, so a history
+        /// is empty only while the check has been Healthy since its first result; a check with no result has none).
+        /// </summary>
+        private void VerifyHistory()
+        {
+            // A change is recorded and then its result stored, under the slot's lock, which a look cannot take: a look
+            // between the two sees the new change beside the old result. That thread finishes on its own, so a
+            // difference counts only when it lasts.
+            for (var attempt = 1; FindHistoryProblem() is { } problem; attempt++)
+            {
+                if (attempt == 50)
+                {
+                    throw new ModelViolation(Describe(problem));
+                }
+
+                Thread.Sleep(TimeSpan.FromMilliseconds(10));
+            }
+        }
+
+        private string? FindHistoryProblem()
+        {
+            var now = _time.GetUtcNow();
+            foreach (var slot in _engine!.Slots)
+            {
+                var before = slot.Last;
+                var entries = slot.History.Snapshot().ToArray();
+                var after = slot.Last;
+                var history = slot.History;
+                string? problem = null;
+                if (entries.Length > history.Capacity)
+                {
+                    problem = $"holds {entries.Length} entries, more than its capacity of {history.Capacity}";
+                }
+                else if (entries.Length > 0 && (entries[0].At < now - history.Window || entries[^1].At > now))
+                {
+                    problem = $"holds entries from {entries[0].At:O} to {entries[^1].At:O}, outside its window of {history.Window} before {now:O}";
+                }
+                else if (Enumerable.Range(1, Math.Max(0, entries.Length - 1)).FirstOrDefault(i => entries[i].At < entries[i - 1].At || entries[i].From != entries[i - 1].To, -1) is var broken and > 0)
+                {
+                    problem = $"entry {broken} ({entries[broken].From}->{entries[broken].To} at {entries[broken].At:O}) does not follow entry {broken - 1} ({entries[broken - 1].From}->{entries[broken - 1].To} at {entries[broken - 1].At:O})";
+                }
+                else if (ReferenceEquals(before, after) && entries.Length > 0 && (before is null || entries[^1].To != before.Status))
+                {
+                    problem = $"ends at {entries[^1].To}, but the latest result is {before?.Status.ToString() ?? "none"}";
+                }
+                else if (ReferenceEquals(before, after) && entries.Length == 0 && before is { Status: not HealthStatus.Healthy } && now - FakeStart < history.Window)
+                {
+                    // Only a change leads away from Healthy, and none can have left the window since the episode started.
+                    problem = $"is empty, but the latest result is {before.Status}";
+                }
+
+                if (problem is not null)
+                {
+                    return $"the history of {slot.Name} {problem}";
+                }
+            }
+
+            return null;
         }
 
         private string? FindEndpointStatusDifference(MeterCapture meter)

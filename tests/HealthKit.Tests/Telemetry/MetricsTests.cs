@@ -93,6 +93,36 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task Flaps_CountTheChangesInTheHistoryWindow_AndDropThemAfterIt()
+    {
+        var time = new FakeTimeProvider();
+        var status = HealthStatus.Healthy;
+        await using var host = await Start(
+            time,
+            c => c.AddCheck("db", new CountingCheck(() => new HealthCheckResult(status)), tags: [HealthKitTags.Ready]).AddCheck("steady", () => HealthCheckResult.Healthy()),
+            o => o.History.Window = TimeSpan.FromMinutes(1));
+        using var meter = new MeterCapture(host.Services);
+
+        // A first Healthy result is not a change; then three changes and one repeat.
+        foreach (var next in new[] { HealthStatus.Healthy, HealthStatus.Unhealthy, HealthStatus.Healthy, HealthStatus.Healthy, HealthStatus.Degraded })
+        {
+            status = next;
+            time.Advance(TimeSpan.FromSeconds(3));
+            await host.GetAsync("/health");
+        }
+
+        var scrape = meter.Scrape();
+        Assert.Equal(3, scrape.Series("healthkit.check.flaps", (Name, "db")));
+        Assert.Null(scrape.Series("healthkit.check.flaps", (Name, "steady")));
+
+        // The first change (to Unhealthy) came at 6 s and the others at 9 s and 15 s: at 67 s only the first is over a minute old.
+        time.Advance(TimeSpan.FromSeconds(52));
+        Assert.Equal(2, meter.Scrape().Series("healthkit.check.flaps", (Name, "db")));
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(0, meter.Scrape().Series("healthkit.check.flaps", (Name, "db")));
+    }
+
+    [Fact]
     public async Task SlowThreshold_IsReportedPerCheck_FromTheDefaultsAndTheCheckOwn()
     {
         await using var host = await Start(
