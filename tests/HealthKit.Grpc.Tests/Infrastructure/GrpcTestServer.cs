@@ -18,10 +18,11 @@ namespace HealthKit.Grpc.Tests.Infrastructure;
 /// </summary>
 internal sealed class GrpcTestServer : IAsyncDisposable
 {
-    private GrpcTestServer(WebApplication app, Uri address)
+    private GrpcTestServer(WebApplication app, Uri address, Uri? http1Address)
     {
         App = app;
         Address = address;
+        Http1Address = http1Address;
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             // Kestrel allows 100 streams per connection; more concurrent calls open more connections instead of queueing.
@@ -32,7 +33,11 @@ internal sealed class GrpcTestServer : IAsyncDisposable
 
     public WebApplication App { get; }
 
+    /// <summary>The HTTP/2-only listener, where the gRPC service is answered.</summary>
     public Uri Address { get; }
+
+    /// <summary>A second listener, HTTP/1.1 only, with the HTTP endpoints, when the test asked for one.</summary>
+    public Uri? Http1Address { get; }
 
     public GrpcChannel Channel { get; }
 
@@ -44,7 +49,8 @@ internal sealed class GrpcTestServer : IAsyncDisposable
         Action<IHealthChecksBuilder> checks,
         IDictionary<string, string?>? configuration = null,
         TestLogSink? logs = null,
-        Action<HealthKitGrpcOptions>? grpc = null)
+        Action<HealthKitGrpcOptions>? grpc = null,
+        bool http1Listener = false)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.Configuration.Sources.Clear();
@@ -63,7 +69,14 @@ internal sealed class GrpcTestServer : IAsyncDisposable
             builder.Logging.AddProvider(logs);
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
+            if (http1Listener)
+            {
+                kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
+            }
+        });
         var healthKit = builder.Services.AddHealthKit();
         checks(healthKit);
         healthKit.AddHealthKitGrpc(grpc ?? (_ => { }));
@@ -72,6 +85,11 @@ internal sealed class GrpcTestServer : IAsyncDisposable
         try
         {
             app.MapHealthKitGrpc();
+            if (http1Listener)
+            {
+                app.MapHealthKit();
+            }
+
             await app.StartAsync(TestContext.Current.CancellationToken);
         }
         catch
@@ -80,8 +98,10 @@ internal sealed class GrpcTestServer : IAsyncDisposable
             throw;
         }
 
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new GrpcTestServer(app, new Uri(address));
+        // Kestrel reports its addresses in the order the listeners were configured.
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(address => new Uri(address)).ToList();
+        Assert.Equal(http1Listener ? 2 : 1, addresses.Count);
+        return new GrpcTestServer(app, addresses[0], http1Listener ? addresses[1] : null);
     }
 
     public async ValueTask DisposeAsync()
