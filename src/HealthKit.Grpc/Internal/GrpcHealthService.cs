@@ -136,7 +136,14 @@ internal sealed class GrpcHealthService : Health.HealthBase
         // At shutdown the last message is NOT_SERVING, even for a stream that had not yet been told of the drain.
         if (!aborted.IsCancellationRequested && target is not null && sent != NotServing)
         {
-            await responseStream.WriteAsync(NotServing, aborted).ConfigureAwait(false);
+            try
+            {
+                await responseStream.WriteAsync(NotServing, aborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+            {
+                // The client left as the stream ended; there is no one to tell.
+            }
         }
     }
 
