@@ -102,6 +102,23 @@ public sealed class GrpcCheckTests
     }
 
     [Fact]
+    public async Task Check_ClientDeadlineShorterThanTheEndpoints_EndsTheCallNotTheRun()
+    {
+        var check = new SwitchCheck(HealthStatus.Unhealthy) { Delay = TimeSpan.FromMilliseconds(400) };
+        await using var server = await GrpcTestServer.StartAsync(
+            checks => checks.AddCheck("slow", check, tags: [HealthKitTags.Ready]),
+            new Dictionary<string, string?> { ["HealthKit:Checks:slow:FailureCacheTtl"] = "00:05:00" });
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await server.Client.CheckAsync(
+            new HealthCheckRequest { Service = "readiness" }, deadline: DateTime.UtcNow.AddMilliseconds(50), cancellationToken: Cancel));
+        var after = await server.Client.CheckAsync(new HealthCheckRequest { Service = "readiness" }, cancellationToken: Cancel);
+
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.Equal(ServingStatus.NotServing, after.Status);
+        Assert.Equal(1, check.Runs);
+    }
+
+    [Fact]
     public async Task Check_ThousandConcurrentCalls_RunTheCheckOnce()
     {
         var check = new SwitchCheck { Delay = TimeSpan.FromMilliseconds(300) };
