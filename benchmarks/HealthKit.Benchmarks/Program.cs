@@ -1,9 +1,20 @@
 using BenchmarkDotNet.Running;
+using HealthKit.Benchmarks.Grpc;
 using HealthKit.Benchmarks.Probes;
 
 if (args.Length > 0 && args[0] == "probes")
 {
     return await ProbeCommand.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "watch-idle")
+{
+    return await WatchIdleCommand.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "watch-clients")
+{
+    return await WatchIdleCommand.RunClientsAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(ProbeCommand).Assembly).Run(args);

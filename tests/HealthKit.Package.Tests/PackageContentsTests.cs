@@ -10,6 +10,7 @@ public sealed partial class PackageContentsTests(PackedPackages packages)
 {
     [Theory]
     [InlineData("HealthKit")]
+    [InlineData("HealthKit.Grpc")]
     [InlineData("HealthKit.Npgsql")]
     public void Pack_Package_HasMetadataReadmeLicenceAndDocs(string id)
     {
@@ -64,7 +65,7 @@ public sealed partial class PackageContentsTests(PackedPackages packages)
         Assert.True(Directory.Exists(Path.Combine(packages.Clone, "src", "HealthKit", "bin")), "the pack built nothing");
         Assert.False(Directory.Exists(Path.Combine(packages.Clone, "tests", "HealthKit.Tests", "bin")), "dotnet pack HealthKit.sln built the tests");
         Assert.False(Directory.Exists(Path.Combine(packages.Clone, "samples", "HealthKit.Sample", "bin")), "dotnet pack HealthKit.sln built the sample");
-        Assert.Equal(["HealthKit", "HealthKit.Npgsql"], Directory.GetFiles(packages.Feed, "*.nupkg").Select(p => Path.GetFileName(p)[..^$".{packages.Version}.nupkg".Length]).Order(StringComparer.Ordinal));
+        Assert.Equal(PackedPackages.Ids, Directory.GetFiles(packages.Feed, "*.nupkg").Select(p => Path.GetFileName(p)[..^$".{packages.Version}.nupkg".Length]).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -76,6 +77,7 @@ public sealed partial class PackageContentsTests(PackedPackages packages)
 
     [Theory]
     [InlineData("HealthKit")]
+    [InlineData("HealthKit.Grpc")]
     [InlineData("HealthKit.Npgsql")]
     public void Pack_OnTheBuildServer_BuildsDeterministicallyWithASymbolPackage(string id)
     {
@@ -109,6 +111,18 @@ public sealed partial class PackageContentsTests(PackedPackages packages)
         Assert.Equal(packages.Version, dependencies["HealthKit"]);
         Assert.True(dependencies.ContainsKey("Npgsql"), "HealthKit.Npgsql does not depend on Npgsql");
         Assert.Equal(2, dependencies.Count);
+    }
+
+    [Fact]
+    public void Pack_Dependencies_CoreHasNoGrpcAndGrpcPackageDependsOnTheSameCoreVersion()
+    {
+        using var grpc = ZipFile.OpenRead(packages.Package("HealthKit.Grpc"));
+
+        var dependencies = Dependencies(Nuspec(grpc, "HealthKit.Grpc"));
+        Assert.Equal(packages.Version, dependencies["HealthKit"]);
+        Assert.Equal("2.85.0", dependencies["Grpc.AspNetCore"]);
+        Assert.Equal("2.85.0", dependencies["Grpc.HealthCheck"]);
+        Assert.Equal(3, dependencies.Count);
     }
 
     private static XElement Nuspec(ZipArchive package, string id) =>

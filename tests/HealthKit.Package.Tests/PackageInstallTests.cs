@@ -10,7 +10,7 @@ using HealthKit.Package.Tests.Infrastructure;
 namespace HealthKit.Package.Tests;
 
 /// <summary>
-/// The packages as a user meets them: a new app from <c>dotnet new web</c>, both packages added from a local feed with
+/// The packages as a user meets them: a new app from <c>dotnet new web</c>, every package added from a local feed with
 /// <c>dotnet add package</c>, built, run as a real process on a loopback port, and asked for its readiness.
 /// </summary>
 public sealed partial class PackageInstallTests(PackedPackages packages)
@@ -30,15 +30,17 @@ public sealed partial class PackageInstallTests(PackedPackages packages)
             {
                 o.ConnectionString = "Host=127.0.0.1;Port=1;Username=app;Password=package-test-secret;Timeout=5";
                 o.Tags.Clear();
-            });
+            })
+            .AddHealthKitGrpc();
 
         var app = builder.Build();
         app.MapHealthKit();
+        app.MapHealthKitGrpc();
         app.Run();
         """;
 
     [Fact]
-    public async Task NewWebApp_WithBothPackagesFromALocalFeed_AnswersReady()
+    public async Task NewWebApp_WithEveryPackageFromALocalFeed_AnswersReady()
     {
         var app = Path.Combine(packages.Folder, "app");
         var packagesFolder = Path.Combine(packages.Folder, "packages");
@@ -63,6 +65,7 @@ public sealed partial class PackageInstallTests(PackedPackages packages)
 
         await Dotnet(app, "add", "package", "HealthKit", "--prerelease");
         await Dotnet(app, "add", "package", "HealthKit.Npgsql", "--prerelease");
+        await Dotnet(app, "add", "package", "HealthKit.Grpc", "--prerelease");
         await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), ProgramSource, TestContext.Current.CancellationToken);
         await Dotnet(app, "build", "--configuration", "Release", "--output", "out", "--disable-build-servers", "-v", "q");
 

@@ -19,6 +19,7 @@ public sealed class PackageSourceLinkTests(PackedPackages packages)
 
     [Theory]
     [InlineData("HealthKit")]
+    [InlineData("HealthKit.Grpc")]
     [InlineData("HealthKit.Npgsql")]
     public void Pack_CloneWithAGitHubRemote_EveryPdbMapsItsSourcesToTheRemoteAtTheCommit(string id)
     {

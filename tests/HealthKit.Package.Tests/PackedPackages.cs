@@ -7,7 +7,7 @@ using HealthKit.Package.Tests.Infrastructure;
 namespace HealthKit.Package.Tests;
 
 /// <summary>
-/// HealthKit and HealthKit.Npgsql packed once into a temporary folder that serves as a local package feed, as
+/// HealthKit, HealthKit.Grpc and HealthKit.Npgsql packed once into a temporary folder that serves as a local package feed, as
 /// docs/install.md tells a user to: <c>dotnet pack HealthKit.sln -c Release -o FEED</c>, in a clone of the repository whose
 /// <c>origin</c> is a GitHub URL, so SourceLink has a remote to point at. The clone sits under a path that contains
 /// <c>/src/</c>, as a clone at <c>~/src/HealthKit</c> does. <c>CI=true</c> is set as on the build server, which makes
@@ -18,7 +18,7 @@ public sealed partial class PackedPackages : IAsyncLifetime
     /// <summary>The remote the clone gets, in the form a GitHub repository has.</summary>
     public const string RemoteUrl = "https://github.com/example/HealthKit.git";
 
-    public static readonly string[] Ids = ["HealthKit", "HealthKit.Npgsql"];
+    public static readonly string[] Ids = ["HealthKit", "HealthKit.Grpc", "HealthKit.Npgsql"];
 
     private static readonly TimeSpan PackLimit = TimeSpan.FromMinutes(8);
 

@@ -30,7 +30,9 @@ internal sealed class EndpointStatusTracker
     private readonly Entry[] _entries;
     private readonly int[][] _bySlot;
     private TaskCompletionSource _changed = NewSignal();
+    private TaskCompletionSource? _announced;
     private long _version;
+    private long _announcements;
 
     public EndpointStatusTracker(HealthEngine engine, IEnumerable<HealthEndpointOptions> endpoints, ILogger logger)
     {
@@ -87,6 +89,30 @@ internal sealed class EndpointStatusTracker
     }
 
     /// <summary>
+    /// A number that grows by one every time a check's current result is announced or policies change, whether or not
+    /// any endpoint's status changed: what follows one check's status waits on it.
+    /// </summary>
+    public long Announcements => Interlocked.Read(ref _announcements);
+
+    /// <summary>Completes when <see cref="Announcements"/> has moved past <paramref name="announcements"/>, at once if it already has.</summary>
+    public Task WaitForAnnouncementAsync(long announcements, CancellationToken cancellationToken)
+    {
+        Task announced;
+        lock (_gate)
+        {
+            if (_announcements != announcements)
+            {
+                return Task.CompletedTask;
+            }
+
+            // Made only while something waits, so that a run nobody follows allocates nothing here.
+            announced = (_announced ??= NewSignal()).Task;
+        }
+
+        return announced.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// A check's current result changed, and its own change has been logged and queued: recomputes the endpoints that run
     /// it. Until then they are computed from the result announced before, so no endpoint's change comes ahead of the
     /// change of the check that caused it.
@@ -100,6 +126,8 @@ internal sealed class EndpointStatusTracker
             {
                 Recompute(_entries[index]);
             }
+
+            Announce();
         }
     }
 
@@ -112,6 +140,19 @@ internal sealed class EndpointStatusTracker
             {
                 Recompute(entry);
             }
+
+            Announce();
+        }
+    }
+
+    /// <summary>Moves <see cref="Announcements"/> on and wakes its waiters; called under the lock.</summary>
+    private void Announce()
+    {
+        Interlocked.Increment(ref _announcements);
+        if (_announced is { } announced)
+        {
+            _announced = null;
+            announced.TrySetResult();
         }
     }
 

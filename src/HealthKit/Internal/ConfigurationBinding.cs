@@ -22,6 +22,32 @@ internal static class ConfigurationBinding
     internal static void AllowKeys(IServiceCollection services, string name, IReadOnlyList<string> keys) =>
         services.AddSingleton(new CheckConfigurationDescriptor(name, null, keys));
 
+    /// <summary>Records that <typeparamref name="TOptions"/> is bound from <c>HealthKit:</c><paramref name="key"/>, so the root's validation knows the key.</summary>
+    internal static SectionConfigurationDescriptor AddSectionOptions<TOptions>(IServiceCollection services, string key)
+    {
+        var descriptor = new SectionConfigurationDescriptor(key, typeof(TOptions));
+        services.AddSingleton(descriptor);
+        return descriptor;
+    }
+
+    /// <summary>Checks every key and value under the section, then binds it to <paramref name="options"/>.</summary>
+    /// <exception cref="OptionsValidationException">A key under the section is unknown, or a value does not convert.</exception>
+    internal static void BindSection(IServiceProvider services, SectionConfigurationDescriptor section, object options)
+    {
+        if (services.GetService<IConfiguration>() is not { } configuration)
+        {
+            return;
+        }
+
+        var errors = ConfigurationWalker.ValidateSection(configuration, section);
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(Options.DefaultName, section.OptionsType, errors);
+        }
+
+        configuration.GetSection(section.Path).Bind(options);
+    }
+
     /// <exception cref="OptionsValidationException">A key under <c>HealthKit</c> is unknown, or a value does not convert.</exception>
     internal static void BindRoot(IServiceProvider services, HealthKitOptions options)
     {
@@ -30,7 +56,7 @@ internal static class ConfigurationBinding
             return;
         }
 
-        var errors = ConfigurationWalker.ValidateRoot(configuration, services.GetServices<CheckConfigurationDescriptor>());
+        var errors = ConfigurationWalker.ValidateRoot(configuration, services.GetServices<CheckConfigurationDescriptor>(), services.GetServices<SectionConfigurationDescriptor>());
         if (errors.Count > 0)
         {
             throw new OptionsValidationException(Options.DefaultName, typeof(HealthKitOptions), errors);

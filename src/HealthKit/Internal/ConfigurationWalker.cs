@@ -30,10 +30,23 @@ internal sealed class ConfigurationWalker
             .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Every problem under the <c>HealthKit</c> section, one message per key.</summary>
-    public static IReadOnlyList<string> ValidateRoot(IConfiguration configuration, IEnumerable<CheckConfigurationDescriptor> descriptors)
+    /// <remarks>The sections other packages bind (<paramref name="sections"/>) are checked when they are bound.</remarks>
+    public static IReadOnlyList<string> ValidateRoot(
+        IConfiguration configuration,
+        IEnumerable<CheckConfigurationDescriptor> descriptors,
+        IEnumerable<SectionConfigurationDescriptor>? sections = null)
     {
         var walker = new ConfigurationWalker(descriptors);
-        walker.Walk(configuration.GetSection(HealthKitOptions.SectionName), [typeof(HealthKitOptions)], allowed: NoKeys, checkName: null);
+        var allowed = sections?.Select(section => section.Key).ToHashSet(StringComparer.OrdinalIgnoreCase) ?? NoKeys;
+        walker.Walk(configuration.GetSection(HealthKitOptions.SectionName), [typeof(HealthKitOptions)], allowed, checkName: null);
+        return walker._errors;
+    }
+
+    /// <summary>Every problem under a section another package binds, such as <c>HealthKit:Grpc</c>, one message per key.</summary>
+    public static IReadOnlyList<string> ValidateSection(IConfiguration configuration, SectionConfigurationDescriptor section)
+    {
+        var walker = new ConfigurationWalker([]);
+        walker.Walk(configuration.GetSection(section.Path), [section.OptionsType], allowed: NoKeys, checkName: null);
         return walker._errors;
     }
 

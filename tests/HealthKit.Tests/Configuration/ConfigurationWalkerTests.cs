@@ -110,6 +110,30 @@ public sealed class ConfigurationWalkerTests
         Assert.Single(Walk(new() { ["HealthKit:Checks:other:Connection"] = "localhost" }, descriptors));
     }
 
+    [Fact]
+    public void ValidateRoot_SectionAnotherPackageBinds_IsKnownOnlyWhenRegistered()
+    {
+        var section = new SectionConfigurationDescriptor("Extra", typeof(HealthKitLifecycleOptions));
+        var settings = new Dictionary<string, string?> { ["HealthKit:Extra:DrainDelay"] = "00:00:01", ["HealthKit:Extra:Nonsense"] = "x" };
+
+        // The root leaves the section to the package that binds it, which checks it when it binds.
+        Assert.Empty(ConfigurationWalker.ValidateRoot(Configuration(settings), BuiltIn, [section]));
+        Assert.StartsWith("HealthKit:Extra is not a HealthKit setting", Assert.Single(Walk(settings)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ValidateSection_UnknownKeyAndBadValue_NamesEachWithTheSectionPath()
+    {
+        var section = new SectionConfigurationDescriptor("Extra", typeof(HealthKitLifecycleOptions));
+        var settings = new Dictionary<string, string?> { ["HealthKit:Extra:DrainDelays"] = "00:00:01", ["HealthKit:Extra:ReadinessFailDelay"] = "soon", ["HealthKit:Other"] = "x" };
+
+        var errors = ConfigurationWalker.ValidateSection(Configuration(settings), section);
+
+        Assert.Equal(2, errors.Count);
+        Assert.Contains(errors, error => error.StartsWith("HealthKit:Extra:DrainDelays is not a HealthKit setting; did you mean 'DrainDelay'", StringComparison.Ordinal));
+        Assert.Contains(errors, error => error.StartsWith("HealthKit:Extra:ReadinessFailDelay ('soon') is not valid", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("HealthKit:Checks:disk:Paths", "/data", "HealthKit:Checks:disk:Paths is a list, not a value; set its items as HealthKit:Checks:disk:Paths:0")]
     [InlineData("HealthKit:Checks:disk:Paths:first", "/data", "HealthKit:Checks:disk:Paths:first is not an item of the list HealthKit:Checks:disk:Paths")]

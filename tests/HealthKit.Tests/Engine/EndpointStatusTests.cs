@@ -17,6 +17,31 @@ public sealed class EndpointStatusTests
     private const string Status = "healthkit.status";
 
     [Fact]
+    public async Task OnCheckChanged_ResultThatChangesNoEndpoint_MovesAnnouncementsAndWakesTheirWaiters()
+    {
+        var time = new FakeTimeProvider();
+        await using var host = await TestHost.StartWithChecksAsync(
+            time,
+            c => c.AddCheck("db", new CountingCheck(() => HealthCheckResult.Healthy()), tags: [HealthKitTags.Ready]),
+            o => o.Defaults.CacheTtl = o.Defaults.FailureCacheTtl = TimeSpan.Zero);
+        var engine = host.Services.GetRequiredService<HealthEngine>();
+        var db = engine.Find("db")!;
+        await db.GetOrStartRun(time.GetTimestamp(), reuseFresh: false);
+        var version = engine.Endpoints.Version;
+        var announcements = engine.Endpoints.Announcements;
+        var waiting = engine.Endpoints.WaitForAnnouncementAsync(announcements, TestContext.Current.CancellationToken);
+        Assert.False(waiting.IsCompleted);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        await db.GetOrStartRun(time.GetTimestamp(), reuseFresh: false);
+
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.True(engine.Endpoints.Announcements > announcements);
+        Assert.Equal(version, engine.Endpoints.Version);
+        Assert.True(engine.Endpoints.WaitForAnnouncementAsync(announcements, TestContext.Current.CancellationToken).IsCompleted);
+    }
+
+    [Fact]
     public async Task OnCheckChanged_ResultsPublishedWithoutAnyRequest_StatusVersionAndSignalFollow()
     {
         var time = new FakeTimeProvider();
