@@ -37,6 +37,16 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration["HealthKit:Webhook:Url"]))
     health.AddWebhookListener();
 }
 
+// A management port, when HealthKit:ProbeServer is configured (samples/kubernetes/deployment-grpc.yaml sets it): the
+// HealthKit endpoints move off the app's listener to HealthKit:ProbeServer:Urls, and grpc.health.v1 answers on its
+// HTTP/2 port, HealthKit:ProbeServer:Http2Urls, for Kubernetes' grpc probes and gRPC load balancers.
+if (builder.Configuration.GetSection("HealthKit:ProbeServer").Exists())
+{
+    health.AddProbeServer()
+        .AddHealthKitGrpc()
+        .MapOnProbeServer(routes => routes.MapHealthKitGrpc());
+}
+
 // Test-only: checks that block their thread, as a synchronous driver call does, for the liveness measurement in
 // benchmarks/. Off unless Sample:BlockingChecks is set; at most 16 checks, each blocking at most 60 s.
 var blockingChecks = Math.Clamp(builder.Configuration.GetValue<int>("Sample:BlockingChecks"), 0, 16);
