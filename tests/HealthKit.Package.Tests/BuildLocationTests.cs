@@ -45,11 +45,13 @@ public sealed partial class BuildLocationTests(PackedPackages packages)
         }
     }
 
-    [Fact]
-    public async Task Dockerfile_BuildStage_PublishesTheSampleFromTheFilesItCopiesUnderSrc()
+    [Theory]
+    [InlineData("Dockerfile", "HealthKit.Sample.dll")]
+    [InlineData("Dockerfile.worker", "HealthKit.Worker.dll")]
+    public async Task Dockerfile_BuildStage_PublishesTheSampleFromTheFilesItCopiesUnderSrc(string file, string assembly)
     {
-        var dockerfile = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "samples", "docker", "Dockerfile"), TestContext.Current.CancellationToken);
-        var ignore = (await File.ReadAllLinesAsync(Path.Combine(Repository.Root, "samples", "docker", "Dockerfile.dockerignore"), TestContext.Current.CancellationToken))
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "samples", "docker", file), TestContext.Current.CancellationToken);
+        var ignore = (await File.ReadAllLinesAsync(Path.Combine(Repository.Root, "samples", "docker", file + ".dockerignore"), TestContext.Current.CancellationToken))
             .Select(l => l.Trim())
             .Where(l => l.Length > 0 && !l.StartsWith('#'))
             .Select(DockerIgnorePattern)
@@ -110,7 +112,7 @@ public sealed partial class BuildLocationTests(PackedPackages packages)
             }
 
             Assert.True(steps >= 5, $"the build stage has {steps} steps; the Dockerfile was not read");
-            Assert.True(File.Exists(Path.Combine(root, "app", "HealthKit.Sample.dll")), "the publish left no HealthKit.Sample.dll in /app");
+            Assert.True(File.Exists(Path.Combine(root, "app", assembly)), $"the publish left no {assembly} in /app");
             Assert.True(Directory.Exists(Path.Combine(root, "data")), "no /data for the runtime stage to copy");
         }
         finally
