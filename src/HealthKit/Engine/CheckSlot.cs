@@ -340,11 +340,11 @@ internal sealed class CheckSlot
     /// Queues <paramref name="published"/> to be logged, told to the listeners and counted in its endpoints, in the order
     /// outcomes were published. Under the lock. A discarded outcome is not news.
     /// </summary>
-    private void QueueAnnouncement(in Published published, Exception? exception, bool timedOut)
+    private void QueueAnnouncement(in Published published, Exception? exception, bool timedOut, TimeSpan? staleAge = null)
     {
         if (!published.Discarded)
         {
-            _unannounced.Enqueue(new Announcement(published, exception, timedOut, StaleAge: null));
+            _unannounced.Enqueue(new Announcement(published, exception, timedOut, staleAge));
         }
     }
 
@@ -487,7 +487,7 @@ internal sealed class CheckSlot
                 StateVersion = last.StateVersion,
                 Epoch = last.Epoch,
             };
-            _unannounced.Enqueue(new Announcement(Store(last, stale), Exception: null, TimedOut: false, StaleAge: age));
+            QueueAnnouncement(Store(last, stale), exception: null, timedOut: false, staleAge: age);
         }
 
         Announce();
