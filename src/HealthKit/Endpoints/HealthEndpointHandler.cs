@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using HealthKit.Engine;
@@ -30,6 +31,7 @@ internal sealed class HealthEndpointHandler
     private readonly DetailsPolicy? _detailsPolicy;
     private readonly HealthDetailLevel _authorizedDetailLevel;
     private readonly ILogger _logger;
+    private readonly AnswerCache _answers;
 
     public HealthEndpointHandler(
         HealthEngine engine,
@@ -50,6 +52,7 @@ internal sealed class HealthEndpointHandler
         _detailsPolicy = detailsPolicy;
         _authorizedDetailLevel = engine.Options.AuthorizedDetailLevel;
         _logger = logger;
+        _answers = new AnswerCache(engine);
     }
 
     public Task InvokeAsync(HttpContext context) => AnswerAsync(context, _slots, _endpoint.Key);
@@ -100,10 +103,17 @@ internal sealed class HealthEndpointHandler
                 level = HealthDetailLevel.Components;
             }
 
+            var levels = new Levels(level, granted);
+            if (CacheKey(context, request, levels) is { } key)
+            {
+                await AnswerFromCacheAsync(context, key, levels, request).ConfigureAwait(false);
+                return;
+            }
+
             // The endpoint's status as listeners, logs and gauges know it is kept by the engine as results change; the
             // answer is this evaluation's.
             var evaluation = await _engine.EvaluateAsync(request.Slots, _endpoint.Deadline, aborted).ConfigureAwait(false);
-            await WriteAsync(context, name, evaluation, new(level, granted), request).ConfigureAwait(false);
+            await WriteAsync(context, name, evaluation, levels, request).ConfigureAwait(false);
         }
         catch (Exception ex) when (aborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
         {
@@ -111,6 +121,113 @@ internal sealed class HealthEndpointHandler
             Log.RequestAborted(_logger, _endpoint.Key);
         }
     }
+
+    /// <summary>
+    /// The key of the rendered answer this request gets, or <see langword="null"/> when its answer is rendered for it
+    /// alone: notes from the query, <c>?history</c>, one check, or the status page (which shows ages and a clock).
+    /// </summary>
+    private AnswerKey? CacheKey(HttpContext context, HealthRequest request, Levels levels)
+    {
+        if (!ReferenceEquals(request.Slots, _slots) || request.Notes is not null || request.History)
+        {
+            return null;
+        }
+
+        if (!request.Text && HealthJsonRequested(context) is { } identity)
+        {
+            return new(AnswerCache.HealthJsonKey(levels.Shown, levels.Granted >= HealthDetailLevel.Components), AnswerFormat.HealthJson, identity);
+        }
+
+        if (request.Text)
+        {
+            return new(request.Verbose ? AnswerCache.VerboseTextKey(levels.Shown) : AnswerCache.TextKey, AnswerFormat.Text, null);
+        }
+
+        return _engine.Options.StatusPage.Enabled && PrefersHtml(context.Request)
+            ? null
+            : new(AnswerCache.JsonKey(levels.Shown), AnswerFormat.Json, null);
+    }
+
+    /// <summary>
+    /// Answers with the bytes rendered for <paramref name="key"/> while nothing they were rendered from has changed;
+    /// otherwise evaluates, renders and keeps the answer. A hit walks no check: its cost is the same with 200 checks as
+    /// with one.
+    /// </summary>
+    private Task AnswerFromCacheAsync(HttpContext context, AnswerKey key, Levels levels, HealthRequest request)
+    {
+        var start = _engine.TimeProvider.GetTimestamp();
+        if (_answers.TryGet(key.Index, start) is { } cached)
+        {
+            cached.Hits?.Add();
+            return WriteAnswerAsync(context, key, cached, _engine.TimeProvider.GetElapsedTime(start));
+        }
+
+        var stamp = _answers.Begin();
+        var evaluating = _engine.EvaluateAsync(_slots, _endpoint.Deadline, context.RequestAborted);
+        return evaluating.IsCompletedSuccessfully
+            ? Render(evaluating.Result)
+            : RenderAsync(evaluating);
+
+        async Task RenderAsync(ValueTask<Evaluation> evaluating) => await Render(await evaluating.ConfigureAwait(false)).ConfigureAwait(false);
+
+        Task Render(Evaluation evaluation)
+        {
+            var answer = _answers.Store(key.Index, stamp, evaluation, RenderBody(key, evaluation, levels, request), key.Format == AnswerFormat.Json);
+            return WriteAnswerAsync(context, key, answer, evaluation.TotalDuration);
+        }
+    }
+
+    private byte[] RenderBody(AnswerKey key, Evaluation evaluation, Levels levels, HealthRequest request)
+    {
+        switch (key.Format)
+        {
+            case AnswerFormat.Text:
+                return Encoding.UTF8.GetBytes(TextReportWriter.Render(_endpoint.Key, evaluation, levels.Shown, request.Verbose, notes: null));
+            case AnswerFormat.HealthJson:
+                var buffer = new ArrayBufferWriter<byte>(512);
+                var identity = levels.Granted >= HealthDetailLevel.Components ? key.Identity! : key.Identity!.Anonymous;
+                HealthJsonWriter.Write(buffer, HealthJsonWriter.MapStatus(evaluation.Status, _endpoint).Status, evaluation, levels.Shown, identity, notes: null);
+                return buffer.WrittenSpan.ToArray();
+            default:
+                var json = new ArrayBufferWriter<byte>(512);
+                JsonReportWriter.Write(json, evaluation, levels.Shown, _names);
+                return json.WrittenSpan.ToArray();
+        }
+    }
+
+    private Task WriteAnswerAsync(HttpContext context, AnswerKey key, AnswerCache.Answer answer, TimeSpan totalDuration)
+    {
+        var response = context.Response;
+        switch (key.Format)
+        {
+            case AnswerFormat.HealthJson:
+                response.StatusCode = HealthJsonWriter.MapStatus(answer.Status, _endpoint).StatusCode;
+                response.ContentType = HealthJsonWriter.ContentType;
+                break;
+            default:
+                response.StatusCode = StatusCodeFor(answer.Status);
+                response.ContentType = key.Format == AnswerFormat.Text ? TextReportWriter.ContentType : JsonReportWriter.ContentType;
+                break;
+        }
+
+        SetNoCacheHeaders(response);
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return Task.CompletedTask;
+        }
+
+        AnswerCache.Write(response.BodyWriter, answer, totalDuration);
+        var flush = response.BodyWriter.FlushAsync(context.RequestAborted);
+        // Stryker disable once Conditional : a shortcut only; a flush still pending is completed by the server before it ends the response, so the client gets the same bytes
+        return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
+    }
+
+    private int StatusCodeFor(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => _endpoint.HealthyStatusCode,
+        HealthStatus.Degraded => _endpoint.DegradedStatusCode,
+        _ => _endpoint.UnhealthyStatusCode,
+    };
 
     private ValueTask<HealthDetailLevel> GetDetailLevelAsync(HttpContext context)
     {
@@ -134,12 +251,7 @@ internal sealed class HealthEndpointHandler
         }
 
         var response = context.Response;
-        response.StatusCode = evaluation.Status switch
-        {
-            HealthStatus.Healthy => _endpoint.HealthyStatusCode,
-            HealthStatus.Degraded => _endpoint.DegradedStatusCode,
-            _ => _endpoint.UnhealthyStatusCode,
-        };
+        response.StatusCode = StatusCodeFor(evaluation.Status);
         SetNoCacheHeaders(response);
         if (!request.Text && _engine.Options.StatusPage.Enabled && PrefersHtml(context.Request))
         {
@@ -283,4 +395,15 @@ internal sealed class HealthEndpointHandler
     /// (what <c>?verbose</c> may have raised).
     /// </summary>
     private readonly record struct Levels(HealthDetailLevel Shown, HealthDetailLevel Granted);
+
+    /// <summary>A format whose answers are rendered once per change.</summary>
+    private enum AnswerFormat
+    {
+        Json,
+        Text,
+        HealthJson,
+    }
+
+    /// <summary>Which rendered answer a request gets, in which format, and the service's identity for health+json.</summary>
+    private readonly record struct AnswerKey(int Index, AnswerFormat Format, HealthJsonIdentity? Identity);
 }

@@ -93,6 +93,7 @@ internal sealed class CheckSlot
             }
 
             ArmStaleTimer();
+            _engine.AnswerInputChanged();
         }
     }
 
@@ -417,6 +418,7 @@ internal sealed class CheckSlot
         }
 
         Volatile.Write(ref _last, outcome);
+        _engine.AnswerInputChanged();
         return new Published(previous, outcome) { Changed = changed };
     }
 

@@ -25,6 +25,7 @@ internal sealed class HealthEngine : IDisposable
     private readonly Dictionary<string, CheckSlot> _byName;
     private readonly List<(FixedPolicyCheck Declaration, CheckSlot Slot)>? _alwaysOn;
     private readonly Dictionary<HealthCheckRegistration, FixedPolicyCheck> _declared;
+    private long _answerVersion;
 
     public HealthEngine(
         IOptions<HealthCheckServiceOptions> checks,
@@ -102,6 +103,17 @@ internal sealed class HealthEngine : IDisposable
 
     /// <summary>The dedicated threads check runs start on; see <see cref="HealthKitOptions.CheckThreads"/>.</summary>
     internal CheckScheduler Scheduler { get; }
+
+    /// <summary>
+    /// A number that changes after anything that can change an answer's bytes, other than time and the application's
+    /// state (<see cref="HealthKitAvailability"/> has its own version): a result stored, or a policy put in force. Read
+    /// before an evaluation, it tells a rendered answer whether it still holds; it is raised after the change is
+    /// written, so whoever reads the new number also reads the change.
+    /// </summary>
+    internal long AnswerVersion => Volatile.Read(ref _answerVersion);
+
+    /// <summary>Raises <see cref="AnswerVersion"/>; called after a result or a policy has been written.</summary>
+    internal void AnswerInputChanged() => Interlocked.Increment(ref _answerVersion);
 
     /// <summary>Raised after <see cref="ApplyPolicies"/> has put new policies in force.</summary>
     public event Action? PoliciesChanged;

@@ -24,12 +24,17 @@ internal sealed class HealthKitMetrics
     [ThreadStatic]
     private static MeasurementBatch<long>? t_longs;
 
+    [ThreadStatic]
+    private static long[]? t_cachedTotals;
+
     private readonly HealthEngine _engine;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _runs;
     private readonly Counter<long> _transitions;
     private readonly long[] _cached;
     private readonly long[] _joined;
+    private readonly Lock _answerHitsGate = new();
+    private AnswerHits[] _answerHits = [];
     private readonly KeyValuePair<string, object?>[][] _checkTags;
     private readonly KeyValuePair<string, object?>[][][] _checkStatusTags;
     private readonly KeyValuePair<string, object?>[][][] _outcomeTags;
@@ -95,7 +100,7 @@ internal sealed class HealthKitMetrics
             description: "The check's MaxAge: a result older than this is reported Unhealthy as stale. No series for a check without one.");
         meter.CreateObservableCounter(
             "healthkit.check.cached",
-            () => ObserveCounts(_cached),
+            ObserveCached,
             unit: "{request}",
             description: "Requests answered with the check's cached result, without waiting for a run.");
         meter.CreateObservableCounter(
@@ -111,6 +116,39 @@ internal sealed class HealthKitMetrics
     public void Cached(int slot) => Interlocked.Increment(ref _cached[slot]);
 
     public void Joined(int slot) => Interlocked.Increment(ref _joined[slot]);
+
+    /// <summary>
+    /// The counter of requests answered with a rendered answer of exactly <paramref name="slots"/>, each of which counts
+    /// as a request answered with every one of those checks' cached results. One counter per distinct set of checks, so
+    /// a request adds one, not one per check; <c>healthkit.check.cached</c> adds them up per check when it is observed.
+    /// </summary>
+    public AnswerHits AnswerHitsFor(CheckSlot[] slots)
+    {
+        foreach (var hits in Volatile.Read(ref _answerHits))
+        {
+            if (hits.Covers(slots))
+            {
+                return hits;
+            }
+        }
+
+        lock (_answerHitsGate)
+        {
+            foreach (var hits in _answerHits)
+            {
+                if (hits.Covers(slots))
+                {
+                    return hits;
+                }
+            }
+
+            // Sets are few (the checks an endpoint runs, less the disabled ones), so the array is copied on the rare add
+            // and read without a lock by every scrape.
+            var added = new AnswerHits([.. slots.Select(slot => slot.Index)]);
+            Volatile.Write(ref _answerHits, [.. _answerHits, added]);
+            return added;
+        }
+    }
 
     /// <summary>Records one ended run; <paramref name="duration"/> is <see langword="null"/> when no run started.</summary>
     public void RunEnded(int slot, int outcome, TimeSpan? duration)
@@ -229,6 +267,27 @@ internal sealed class HealthKitMetrics
         }
 
         return buffer;
+    }
+
+    /// <summary>Each check's requests answered from its cache: those counted per check, plus the rendered answers' hits.</summary>
+    private MeasurementBatch<long> ObserveCached()
+    {
+        var totals = t_cachedTotals is { } kept && kept.Length == _cached.Length ? kept : t_cachedTotals = new long[_cached.Length];
+        for (var i = 0; i < totals.Length; i++)
+        {
+            totals[i] = Volatile.Read(ref _cached[i]);
+        }
+
+        foreach (var hits in Volatile.Read(ref _answerHits))
+        {
+            var count = hits.Count;
+            foreach (var index in hits.Slots)
+            {
+                totals[index] += count;
+            }
+        }
+
+        return ObserveCounts(totals);
     }
 
     private MeasurementBatch<long> ObserveCounts(long[] counts)
