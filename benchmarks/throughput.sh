@@ -7,7 +7,8 @@
 #   BENCH_DLL=path/to/HealthKit.Benchmarks.dll benchmarks/throughput.sh   # a harness built elsewhere (another clone)
 #
 # Settings (environment): RUNS (3), SECONDS_PER_RUN (10), WARM_SECONDS (3, the wrk run before each measured one),
-# CONNECTIONS (64), THROUGHPUT_TIME_LIMIT (1800 s for the whole script), BENCH_DLL (skip the build and run this dll).
+# CONNECTIONS (64), THROUGHPUT_TIME_LIMIT (1800 s for the whole script), BENCH_DLL (skip the build and run this dll),
+# WITH_HEALTHKIT_OK=1 (one more row: GET /ok on the HealthKit app, which maps it too).
 # Needs wrk, taskset, curl and at least 2 CPUs.
 #
 # Each row starts its application as a process of its own (`dotnet HealthKit.Benchmarks.dll serve-bare` or
@@ -47,6 +48,8 @@ rows=(
   "\`/health/live\`, 0 checks|healthkit|0||/health/live"
   "\`/health\` at \`Full\`, 50 checks|healthkit|50|yes|/health"
 )
+# Opt-in: /ok on the HealthKit app, which separates what HealthKit adds to every request from what its endpoint costs.
+if [ -n "${WITH_HEALTHKIT_OK:-}" ]; then rows+=("HealthKit app \`/ok\`, 0 checks|healthkit|0||/ok"); fi
 
 work=$(mktemp -d)
 app_pid=
