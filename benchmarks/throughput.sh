@@ -19,14 +19,16 @@
 # interleaved (every row once, then every row again, RUNS times). A non-2xx answer fails the row, and the script exits 1.
 # Prints a Markdown table: per row the median CPU per request and req/s, each run's values, and the ratio to bare Kestrel.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export LC_ALL=C
 
+# The whole script runs under one time limit; BENCH_DLL is relative to where the script was started from.
 limit_seconds=${THROUGHPUT_TIME_LIMIT:-1800}
 if [ -z "${THROUGHPUT_LIMITED:-}" ]; then
+  if [ -n "${BENCH_DLL:-}" ]; then export BENCH_DLL=$(realpath -m -- "$BENCH_DLL"); fi
   export THROUGHPUT_LIMITED=1
-  exec timeout "$limit_seconds" "$0" "$@"
+  exec timeout "$limit_seconds" "$(realpath -- "${BASH_SOURCE[0]}")" "$@"
 fi
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 runs=${RUNS:-3}
 seconds=${SECONDS_PER_RUN:-10}
@@ -57,7 +59,9 @@ cleanup() {
   if [ -n "$app_pid" ]; then kill -KILL "$app_pid" 2>/dev/null || true; wait "$app_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 dll=${BENCH_DLL:-}
 if [ -z "$dll" ]; then
@@ -65,7 +69,7 @@ if [ -z "$dll" ]; then
   dll=benchmarks/HealthKit.Benchmarks/bin/Release/net10.0/HealthKit.Benchmarks.dll
 fi
 if [ ! -f "$dll" ]; then echo "no harness at $dll" >&2; exit 1; fi
-dll=$(cd "$(dirname "$dll")" && pwd)/$(basename "$dll")
+dll=$(realpath -- "$dll")
 
 port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
