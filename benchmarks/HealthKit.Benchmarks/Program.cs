@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using HealthKit.Benchmarks.Grpc;
 using HealthKit.Benchmarks.Probes;
+using HealthKit.Benchmarks.Throughput;
 
 if (args.Length > 0 && args[0] == "probes")
 {
@@ -15,6 +16,16 @@ if (args.Length > 0 && args[0] == "watch-idle")
 if (args.Length > 0 && args[0] == "watch-clients")
 {
     return await WatchIdleCommand.RunClientsAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "serve-bare")
+{
+    return await ThroughputServer.RunBareAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "serve-healthkit")
+{
+    return await ThroughputServer.RunHealthKitAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(ProbeCommand).Assembly).Run(args);

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# CPU time per request and requests per second of a cached health answer, beside bare Kestrel, under wrk.
+#
+# Usage:
+#   benchmarks/throughput.sh                                   # 3 interleaved runs of 10 s per row
+#   RUNS=1 SECONDS_PER_RUN=5 benchmarks/throughput.sh          # a quick look
+#   BENCH_DLL=path/to/HealthKit.Benchmarks.dll benchmarks/throughput.sh   # a harness built elsewhere (another clone)
+#
+# Settings (environment): RUNS (3), SECONDS_PER_RUN (10), WARM_SECONDS (3, the wrk run before each measured one),
+# CONNECTIONS (64), THROUGHPUT_TIME_LIMIT (1800 s for the whole script), BENCH_DLL (skip the build and run this dll),
+# WITH_HEALTHKIT_OK=1 (one more row: GET /ok on the HealthKit app, which maps it too).
+# Needs wrk, taskset, curl and at least 2 CPUs.
+#
+# Each row starts its application as a process of its own (`dotnet HealthKit.Benchmarks.dll serve-bare` or
+# `serve-healthkit --checks N`) pinned to CPU 0, on 127.0.0.1 on a free port; waits until the row's path answers;
+# warms it with a short wrk run; then runs `wrk -t1 -c64` pinned to CPU 1 for SECONDS_PER_RUN seconds, reading the
+# application process's CPU time (utime + stime from /proc/PID/stat) immediately before and after. CPU per request is
+# that CPU time over the requests wrk completed. One process per (row, run), killed after its run; the rows are
+# interleaved (every row once, then every row again, RUNS times). A non-2xx answer fails the row, and the script exits 1.
+# Prints a Markdown table: per row the median CPU per request and req/s, each run's values, and the ratio to bare Kestrel.
+set -euo pipefail
+export LC_ALL=C
+
+# The whole script runs under one time limit; BENCH_DLL is relative to where the script was started from.
+limit_seconds=${THROUGHPUT_TIME_LIMIT:-1800}
+if [ -z "${THROUGHPUT_LIMITED:-}" ]; then
+  if [ -n "${BENCH_DLL:-}" ]; then export BENCH_DLL=$(realpath -m -- "$BENCH_DLL"); fi
+  export THROUGHPUT_LIMITED=1
+  exec timeout "$limit_seconds" "$(realpath -- "${BASH_SOURCE[0]}")" "$@"
+fi
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+runs=${RUNS:-3}
+seconds=${SECONDS_PER_RUN:-10}
+warm_seconds=${WARM_SECONDS:-3}
+connections=${CONNECTIONS:-64}
+
+for tool in wrk taskset curl; do
+  command -v "$tool" >/dev/null || { echo "$tool is needed" >&2; exit 1; }
+done
+if [ "$(nproc --all)" -lt 2 ]; then echo "needs 2 CPUs: the application on CPU 0, wrk on CPU 1" >&2; exit 1; fi
+
+# Rows: label | app (bare or healthkit) | extra checks | /health at Full (yes or empty) | path
+rows=(
+  "bare Kestrel \`/ok\`|bare|||/ok"
+  "\`/health/ready\`, 0 checks|healthkit|0||/health/ready"
+  "\`/health/ready\`, 10 checks|healthkit|10||/health/ready"
+  "\`/health/ready\`, 50 checks|healthkit|50||/health/ready"
+  "\`/health/ready\`, 200 checks|healthkit|200||/health/ready"
+  "\`/health/live\`, 0 checks|healthkit|0||/health/live"
+  "\`/health\` at \`Full\`, 50 checks|healthkit|50|yes|/health"
+)
+# Opt-in: /ok on the HealthKit app, which separates what HealthKit adds to every request from what its endpoint costs.
+if [ -n "${WITH_HEALTHKIT_OK:-}" ]; then rows+=("HealthKit app \`/ok\`, 0 checks|healthkit|0||/ok"); fi
+
+work=$(mktemp -d)
+app_pid=
+cleanup() {
+  if [ -n "$app_pid" ]; then kill -KILL "$app_pid" 2>/dev/null || true; wait "$app_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+dll=${BENCH_DLL:-}
+if [ -z "$dll" ]; then
+  dotnet build benchmarks/HealthKit.Benchmarks -c Release -v q -nologo >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  dll=benchmarks/HealthKit.Benchmarks/bin/Release/net10.0/HealthKit.Benchmarks.dll
+fi
+if [ ! -f "$dll" ]; then echo "no harness at $dll" >&2; exit 1; fi
+dll=$(realpath -- "$dll")
+
+port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+  local port=$(( 20000 + RANDOM % 20000 ))
+  while ! port_is_free "$port"; do port=$(( port + 1 )); done
+  echo "$port"
+}
+
+# utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat, counted after the command name).
+cpu_ticks() {
+  local stat
+  read -r stat <"/proc/$1/stat"
+  set -- ${stat##*) }
+  echo $(( ${12} + ${13} ))
+}
+
+load() { awk '{ print $1, $2, $3 }' /proc/loadavg; }
+
+ticks_per_second=$(getconf CLK_TCK)
+results="$work/results"
+: >"$results"
+failed=0
+
+echo "harness: $dll"
+echo "started: $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(load); $runs run(s) of ${seconds} s per row, wrk -t1 -c$connections"
+
+for run in $(seq 1 "$runs"); do
+  for index in "${!rows[@]}"; do
+    IFS='|' read -r label app checks full path <<<"${rows[$index]}"
+    port=$(free_port)
+    url="http://127.0.0.1:$port$path"
+    args=(serve-"$app")
+    if [ -n "$checks" ]; then args+=(--checks "$checks"); fi
+    variables=()
+    if [ -n "$full" ]; then variables+=(HealthKit__Endpoints__Health__DetailLevel=Full); fi
+
+    env "${variables[@]}" taskset -c 0 dotnet "$dll" "${args[@]}" --urls "http://127.0.0.1:$port" >"$work/app.log" 2>&1 &
+    app_pid=$!
+
+    # Wait (at most 30 s) until the row's path answers 200.
+    answered=
+    for _ in $(seq 1 150); do
+      if curl -sf -o /dev/null --max-time 1 "$url"; then answered=yes; break; fi
+      kill -0 "$app_pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if [ -z "$answered" ]; then
+      echo "$label: $url did not answer 200 within 30 s; the application's output:" >&2
+      cat "$work/app.log" >&2
+      exit 1
+    fi
+    if [ "$(cat "/proc/$app_pid/comm")" != dotnet ]; then echo "process $app_pid is not the application" >&2; exit 1; fi
+
+    timeout $(( warm_seconds + 30 )) taskset -c 1 wrk -t1 -c"$connections" -d"${warm_seconds}s" "$url" >/dev/null
+    measured_load=$(load)
+    before=$(cpu_ticks "$app_pid")
+    timeout $(( seconds + 30 )) taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" "$url" >"$work/wrk.out"
+    after=$(cpu_ticks "$app_pid")
+    kill -KILL "$app_pid" 2>/dev/null || true
+    wait "$app_pid" 2>/dev/null || true
+    app_pid=
+
+    requests=$(awk '/ requests in / { print $1 }' "$work/wrk.out")
+    rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$work/wrk.out")
+    non2xx=$(awk -F: '/Non-2xx or 3xx responses/ { gsub(/ /, "", $2); print $2 }' "$work/wrk.out")
+    errors=$(awk -F': ' '/Socket errors/ { print $2 }' "$work/wrk.out")
+    if [ -z "$requests" ] || [ "$requests" -eq 0 ] || [ -n "$non2xx" ]; then
+      echo "$label, run $run: FAILED (${non2xx:-0} non-2xx answers of ${requests:-0}); wrk said:" >&2
+      cat "$work/wrk.out" >&2
+      failed=1
+      echo "$index $run failed failed" >>"$results"
+      continue
+    fi
+    cpu_us=$(awk -v t=$(( after - before )) -v hz="$ticks_per_second" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+    echo "$index $run $cpu_us $rps" >>"$results"
+    echo "run $run, $label: $cpu_us µs CPU per request, $rps req/s, $requests requests, $(( after - before )) ticks${errors:+, socket errors: $errors} (load average $measured_load)"
+  done
+done
+
+echo "ended: $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(load)"
+echo
+
+# The median of a row's values in column $2 of the results, printed with format $3 ("failed" if any run failed).
+median() {
+  awk -v row="$1" -v col="$2" '$1 == row { print $col }' "$results" | sort -g | awk -v format="${3:-%.1f}\n" '
+    /failed/ { bad = 1 } { v[NR] = $1 }
+    END { if (bad || NR == 0) { print "failed"; exit }
+          if (NR % 2) printf format, v[(NR + 1) / 2]; else printf format, (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+each() { awk -v row="$1" -v col="$2" '$1 == row { printf "%s%s", sep, $col; sep = ", " }' "$results"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "failed" || b == "failed" || b == 0) print "n/a"; else printf "%.2f×\n", a / b }'; }
+
+bare_cpu=$(median 0 3)
+echo "| request | app CPU per request (median) | req/s (median) | CPU × bare | CPU per request, each run (µs) | req/s, each run |"
+echo "|---|---:|---:|---:|---|---|"
+for index in "${!rows[@]}"; do
+  label=${rows[$index]%%|*}
+  cpu=$(median "$index" 3)
+  echo "| $label | $cpu µs | $(median "$index" 4 %.0f) | $(ratio "$cpu" "$bare_cpu") | $(each "$index" 3) | $(each "$index" 4) |"
+done
+echo
+echo "\`/health/ready\`: 200 checks ÷ 0 checks, CPU per request: $(ratio "$(median 4 3)" "$(median 1 3)")"
+exit "$failed"
