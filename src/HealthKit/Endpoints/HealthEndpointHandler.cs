@@ -162,19 +162,19 @@ internal sealed class HealthEndpointHandler
             return WriteAnswerAsync(context, key, cached, _engine.TimeProvider.GetElapsedTime(start));
         }
 
+        return RenderAnswerAsync(context, key, levels, request);
+    }
+
+    /// <summary>
+    /// Evaluates, renders and keeps the answer for <paramref name="key"/>, then writes it. Kept apart from the hit path so
+    /// that a hit allocates nothing (an async method's state lives on the heap only once it awaits).
+    /// </summary>
+    private async Task RenderAnswerAsync(HttpContext context, AnswerKey key, Levels levels, HealthRequest request)
+    {
         var stamp = _answers.Begin();
-        var evaluating = _engine.EvaluateAsync(_slots, _endpoint.Deadline, context.RequestAborted);
-        return evaluating.IsCompletedSuccessfully
-            ? Render(evaluating.Result)
-            : RenderAsync(evaluating);
-
-        async Task RenderAsync(ValueTask<Evaluation> evaluating) => await Render(await evaluating.ConfigureAwait(false)).ConfigureAwait(false);
-
-        Task Render(Evaluation evaluation)
-        {
-            var answer = _answers.Store(key.Index, stamp, evaluation, RenderBody(key, evaluation, levels, request), key.Format == AnswerFormat.Json);
-            return WriteAnswerAsync(context, key, answer, evaluation.TotalDuration);
-        }
+        var evaluation = await _engine.EvaluateAsync(_slots, _endpoint.Deadline, context.RequestAborted).ConfigureAwait(false);
+        var answer = _answers.Store(key.Index, stamp, evaluation, RenderBody(key, evaluation, levels, request), key.Format == AnswerFormat.Json);
+        await WriteAnswerAsync(context, key, answer, evaluation.TotalDuration).ConfigureAwait(false);
     }
 
     private byte[] RenderBody(AnswerKey key, Evaluation evaluation, Levels levels, HealthRequest request)
