@@ -25,11 +25,19 @@ if [ ! -f "$config" ] || [ ! -d "src/$library" ]; then
 fi
 
 output="$root/artifacts/mutation/$config_name"
+# A configuration may name the test files that can see its code (eng/mutation/<configuration>.tests, one pattern per
+# line, relative to the test project): the test project is then built with only those, and every one of them runs for
+# every mutant. Without such a file the whole test project runs, stopping at its first failure.
+tests_file="$root/eng/mutation/$config_name.tests"
+if [ -f "$tests_file" ]; then
+  HEALTHKIT_MUTATION_TESTS=$(grep -v '^\s*$' "$tests_file" | paste -sd ';' -)
+  export HEALTHKIT_MUTATION_TESTS
+fi
 # Every mutant runs the test project; the engine's seeded model test is the slowest test in it, and a shorter walk
 # still visits every branch of the engine that a mutant can reach.
 export HEALTHKIT_MODEL_STEPS=${HEALTHKIT_MODEL_STEPS:-2000}
-# Likewise the redaction property test: 1,000 generated cases instead of 10,000 per mutant.
-export HEALTHKIT_PROPERTY_ITER=${HEALTHKIT_PROPERTY_ITER:-1000}
+# Likewise the redaction property test: 300 generated cases instead of 10,000 per mutant.
+export HEALTHKIT_PROPERTY_ITER=${HEALTHKIT_PROPERTY_ITER:-300}
 # Tests that start the sample or the probe as their own process skip themselves (with a reason) when this is set.
 export HEALTHKIT_MUTATION_RUN=1
 # Stryker's own default is half the cores; each mutant's test run is mostly waiting, so use them all unless told.
