@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using HealthKit.Engine;
 using HealthKit.Telemetry;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthKit.Endpoints;
@@ -160,21 +161,39 @@ internal sealed class AnswerCache
         return at;
     }
 
-    /// <summary>Writes <paramref name="answer"/>'s bytes, with <paramref name="totalDuration"/> where the JSON's was cut out.</summary>
-    public static void Write(IBufferWriter<byte> output, Answer answer, TimeSpan totalDuration)
+    /// <summary>
+    /// Writes <paramref name="answer"/>'s bytes, with <paramref name="totalDuration"/> where the JSON's was cut out, and
+    /// sets the response's <c>Content-Length</c>: the whole body is known before the first byte is written, so the
+    /// server sends it in one piece instead of chunks and a terminating chunk.
+    /// </summary>
+    public static void Write(HttpResponse response, Answer answer, TimeSpan totalDuration, bool head)
     {
         var body = answer.Body;
         if (answer.DurationAt < 0)
         {
-            output.Write(body);
+            response.ContentLength = body.Length;
+            if (!head)
+            {
+                response.BodyWriter.Write(body);
+            }
+
             return;
         }
 
         // A TimeSpan in the "c" format is at most 26 characters ("-10675199.02:48:05.4775808").
-        var span = output.GetSpan(body.Length + 32);
-        body.AsSpan(0, answer.DurationAt).CopyTo(span);
+        Span<byte> duration = stackalloc byte[32];
         // Stryker disable once String : TimeSpan's empty format is its "c" format
-        totalDuration.TryFormat(span[answer.DurationAt..], out var written, "c", CultureInfo.InvariantCulture);
+        totalDuration.TryFormat(duration, out var written, "c", CultureInfo.InvariantCulture);
+        response.ContentLength = body.Length + written;
+        if (head)
+        {
+            return;
+        }
+
+        var output = response.BodyWriter;
+        var span = output.GetSpan(body.Length + written);
+        body.AsSpan(0, answer.DurationAt).CopyTo(span);
+        duration[..written].CopyTo(span[answer.DurationAt..]);
         body.AsSpan(answer.DurationAt).CopyTo(span[(answer.DurationAt + written)..]);
         output.Advance(body.Length + written);
     }

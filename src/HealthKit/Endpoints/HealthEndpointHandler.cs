@@ -211,12 +211,14 @@ internal sealed class HealthEndpointHandler
         }
 
         SetNoCacheHeaders(response);
-        if (HttpMethods.IsHead(context.Request.Method))
+        var head = HttpMethods.IsHead(context.Request.Method);
+        AnswerCache.Write(response, answer, totalDuration, head);
+        if (head)
         {
             return Task.CompletedTask;
         }
 
-        AnswerCache.Write(response.BodyWriter, answer, totalDuration);
+        // With the length known, this one flush sends headers and body together, and nothing is left to send at the end.
         var flush = response.BodyWriter.FlushAsync(context.RequestAborted);
         // Stryker disable once Conditional : a shortcut only; a flush still pending is completed by the server before it ends the response, so the client gets the same bytes
         return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
