@@ -1,7 +1,5 @@
-using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
 using HealthKit.Benchmarks.Endpoints;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthKit.Benchmarks.Telemetry;
 
@@ -18,8 +16,7 @@ public class ScrapeByCheckCountBenchmarks
 {
     private CheapChecks _checks = null!;
     private InProcessApp _app = null!;
-    private MeterListener _listener = null!;
-    private long _measurements;
+    private MeterScrape _listener = null!;
 
     [Params(0, 10, 50, 200)]
     public int Checks { get; set; }
@@ -35,26 +32,12 @@ public class ScrapeByCheckCountBenchmarks
             await ready.InvokeAsync();
         }
 
-        var factory = _app.Services.GetRequiredService<IMeterFactory>();
-        _listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == HealthKitTelemetry.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        _listener.SetMeasurementEventCallback<int>((_, _, _, _) => _measurements++);
-        _listener.SetMeasurementEventCallback<long>((_, _, _, _) => _measurements++);
-        _listener.SetMeasurementEventCallback<double>((_, _, _, _) => _measurements++);
-        _listener.Start();
+        _listener = new MeterScrape(_app.Services);
         var runs = _checks.Runs;
-        _listener.RecordObservableInstruments();
-        if (_measurements == 0 || _checks.Runs != runs || runs != Checks)
+        _listener.Record();
+        if (_listener.Measurements == 0 || _checks.Runs != runs || runs != Checks)
         {
-            throw new InvalidOperationException($"A scrape reported {_measurements} measurements; the extra checks ran {_checks.Runs} times, expected {Checks}.");
+            throw new InvalidOperationException($"A scrape reported {_listener.Measurements} measurements; the extra checks ran {_checks.Runs} times, expected {Checks}.");
         }
     }
 
@@ -70,5 +53,5 @@ public class ScrapeByCheckCountBenchmarks
     }
 
     [Benchmark(Description = "Scrape of HealthKit's meter")]
-    public void Scrape() => _listener.RecordObservableInstruments();
+    public void Scrape() => _listener.Record();
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
 using HealthKit.Benchmarks.Endpoints;
 using Microsoft.AspNetCore.Builder;
@@ -25,37 +24,22 @@ public class TelemetryBenchmarks
     private InProcessApp _scraped = null!;
     private InProcessApp _plain = null!;
     private InProcessApp _collected = null!;
-    private MeterListener _listener = null!;
+    private MeterScrape _listener = null!;
     private ReusableRequest _plainHealth = null!;
     private ReusableRequest _collectedHealth = null!;
     private int _runs;
-    private long _measurements;
 
     [GlobalSetup]
     public async Task SetupAsync()
     {
         _scraped = await InProcessApp.StartAsync(AddTwentyChecks, app => app.MapHealthKit());
         await Warm(_scraped.CreateRequest("/health"));
-        var factory = _scraped.Services.GetRequiredService<IMeterFactory>();
-        _listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == HealthKitTelemetry.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        _listener.SetMeasurementEventCallback<int>((_, _, _, _) => _measurements++);
-        _listener.SetMeasurementEventCallback<long>((_, _, _, _) => _measurements++);
-        _listener.SetMeasurementEventCallback<double>((_, _, _, _) => _measurements++);
-        _listener.Start();
+        _listener = new MeterScrape(_scraped.Services);
         var runs = Volatile.Read(ref _runs);
-        _listener.RecordObservableInstruments();
-        if (_measurements == 0 || Volatile.Read(ref _runs) != runs)
+        _listener.Record();
+        if (_listener.Measurements == 0 || Volatile.Read(ref _runs) != runs)
         {
-            throw new InvalidOperationException($"A scrape reported {_measurements} measurements and ran {Volatile.Read(ref _runs) - runs} checks.");
+            throw new InvalidOperationException($"A scrape reported {_listener.Measurements} measurements and ran {Volatile.Read(ref _runs) - runs} checks.");
         }
 
         _plain = await InProcessApp.StartAsync(builder => AddChecks(builder), app => app.MapHealthKit());
@@ -83,7 +67,7 @@ public class TelemetryBenchmarks
 
     /// <summary>Observes every HealthKit instrument once, as an exporter's collection does.</summary>
     [Benchmark(Description = "Scrape of HealthKit's meter, 20 checks")]
-    public void Scrape() => _listener.RecordObservableInstruments();
+    public void Scrape() => _listener.Record();
 
     [Benchmark(Baseline = true, Description = "HealthKit /health (Components), nothing listening")]
     public Task Health() => _plainHealth.InvokeAsync();

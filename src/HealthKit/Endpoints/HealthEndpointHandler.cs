@@ -135,7 +135,7 @@ internal sealed class HealthEndpointHandler
 
         if (!request.Text && HealthJsonRequested(context) is { } identity)
         {
-            return new(AnswerCache.HealthJsonKey(levels.Shown, levels.Granted >= HealthDetailLevel.Components), AnswerFormat.HealthJson, identity);
+            return new(AnswerCache.HealthJsonKey(levels.Shown, levels.RevealsIdentity), AnswerFormat.HealthJson, identity);
         }
 
         if (request.Text)
@@ -185,8 +185,7 @@ internal sealed class HealthEndpointHandler
                 return Encoding.UTF8.GetBytes(TextReportWriter.Render(_endpoint.Key, evaluation, levels.Shown, request.Verbose, notes: null));
             case AnswerFormat.HealthJson:
                 var buffer = new ArrayBufferWriter<byte>(512);
-                var identity = levels.Granted >= HealthDetailLevel.Components ? key.Identity! : key.Identity!.Anonymous;
-                HealthJsonWriter.Write(buffer, HealthJsonWriter.MapStatus(evaluation.Status, _endpoint).Status, evaluation, levels.Shown, identity, notes: null);
+                HealthJsonWriter.Write(buffer, HealthJsonWriter.MapStatus(evaluation.Status, _endpoint).Status, evaluation, levels.Shown, levels.IdentityShown(key.Identity!), notes: null);
                 return buffer.WrittenSpan.ToArray();
             default:
                 var json = new ArrayBufferWriter<byte>(512);
@@ -294,8 +293,7 @@ internal sealed class HealthEndpointHandler
             return Task.CompletedTask;
         }
 
-        // The service's version and release are the endpoint's or the policy's to reveal, never ?verbose's.
-        HealthJsonWriter.Write(response.BodyWriter, status, evaluation, levels.Shown, levels.Granted >= HealthDetailLevel.Components ? identity : identity.Anonymous, notes);
+        HealthJsonWriter.Write(response.BodyWriter, status, evaluation, levels.Shown, levels.IdentityShown(identity), notes);
         var flush = response.BodyWriter.FlushAsync(context.RequestAborted);
         // Stryker disable once Conditional : a shortcut only; a flush still pending is completed by the server before it ends the response, so the client gets the same bytes
         return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
@@ -396,7 +394,17 @@ internal sealed class HealthEndpointHandler
     /// The level a response shows, and the level the caller was granted by configuration or by the details policy
     /// (what <c>?verbose</c> may have raised).
     /// </summary>
-    private readonly record struct Levels(HealthDetailLevel Shown, HealthDetailLevel Granted);
+    private readonly record struct Levels(HealthDetailLevel Shown, HealthDetailLevel Granted)
+    {
+        /// <summary>
+        /// Whether the service's version and release may be shown: they are the endpoint's or the policy's to reveal,
+        /// never <c>?verbose</c>'s.
+        /// </summary>
+        public bool RevealsIdentity => Granted >= HealthDetailLevel.Components;
+
+        /// <summary>The identity a health+json answer at these levels carries.</summary>
+        public HealthJsonIdentity IdentityShown(HealthJsonIdentity identity) => RevealsIdentity ? identity : identity.Anonymous;
+    }
 
     /// <summary>A format whose answers are rendered once per change.</summary>
     private enum AnswerFormat
