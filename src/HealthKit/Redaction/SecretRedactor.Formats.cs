@@ -44,6 +44,10 @@ internal sealed partial class SecretRedactor
     /// </summary>
     private static void AddUserInfo(string text, List<(int Start, int End)> ranges, bool cut)
     {
+        // The end of the URI and the last '@' before it are found once per run of text between two ends, not once per
+        // "://" in it: text made of "x://" repeated would otherwise cost time quadratic in its length.
+        var end = -1;
+        var lastAt = -1;
         var index = 0;
         while (index < text.Length)
         {
@@ -54,10 +58,15 @@ internal sealed partial class SecretRedactor
             }
 
             var authority = found + 3;
-            var end = authority;
-            while (end < text.Length && text[end] is not ('"' or '\'' or '<' or '>') && !char.IsWhiteSpace(text[end]))
+            if (authority > end)
             {
-                end++;
+                end = authority;
+                while (end < text.Length && text[end] is not ('"' or '\'' or '<' or '>') && !char.IsWhiteSpace(text[end]))
+                {
+                    end++;
+                }
+
+                lastAt = end > authority ? text.LastIndexOf('@', end - 1, end - authority) : -1;
             }
 
             index = authority;
@@ -67,7 +76,7 @@ internal sealed partial class SecretRedactor
             }
 
             // A URI that runs into the end of a cut text may have its '@' beyond the cut: mask it from its first ':'.
-            var at = cut && end == text.Length ? end : end > authority ? text.LastIndexOf('@', end - 1, end - authority) : -1;
+            var at = cut && end == text.Length ? end : lastAt >= authority ? lastAt : -1;
             var colon = at < 0 ? -1 : text.IndexOf(':', authority, at - authority);
             if (colon >= 0)
             {
