@@ -17,6 +17,10 @@
 # application process's CPU time (utime + stime from /proc/PID/stat) immediately before and after. CPU per request is
 # that CPU time over the requests wrk completed. One process per (row, run), killed after its run; the rows are
 # interleaved (every row once, then every row again, RUNS times). A non-2xx answer fails the row, and the script exits 1.
+# Two rows are floors: the bare application's /answer-55 and /answer-7650 send a health answer's HTTP shape (status,
+# content type, the three no-cache headers, Content-Length) with a JSON body the size of /health/live's and of /health
+# at Full with 50 checks, so what HealthKit adds is told apart from what sending those bytes costs. Each run also reads
+# the CPU time of the runtime's tiered-compilation thread, the share of the run's CPU that was still warm-up.
 # Prints a Markdown table: per row the median CPU per request and req/s, each run's values, and the ratio to bare Kestrel.
 set -euo pipefail
 export LC_ALL=C
@@ -49,6 +53,8 @@ rows=(
   "\`/health/ready\`, 200 checks|healthkit|200||/health/ready"
   "\`/health/live\`, 0 checks|healthkit|0||/health/live"
   "\`/health\` at \`Full\`, 50 checks|healthkit|50|yes|/health"
+  "bare Kestrel, an answer's shape, 55 B|bare|||/answer-55"
+  "bare Kestrel, an answer's shape, 7,650 B|bare|||/answer-7650"
 )
 # Opt-in: /ok on the HealthKit app, which separates what HealthKit adds to every request from what its endpoint costs.
 if [ -n "${WITH_HEALTHKIT_OK:-}" ]; then rows+=("HealthKit app \`/ok\`, 0 checks|healthkit|0||/ok"); fi
@@ -86,6 +92,20 @@ cpu_ticks() {
   echo $(( ${12} + ${13} ))
 }
 
+# utime + stime of the runtime's tiered-compilation thread (the JIT recompiling hot methods), 0 if it has none; CPU
+# spent there during a measured run is warm-up leaking into it.
+jit_ticks() {
+  local task sum=0 stat
+  for task in /proc/"$1"/task/*; do
+    if [[ "$(cat "$task/comm" 2>/dev/null)" == ".NET Tiered Com"* ]]; then
+      read -r stat <"$task/stat" || continue
+      set -- ${stat##*) }
+      sum=$(( sum + ${12} + ${13} ))
+    fi
+  done
+  echo "$sum"
+}
+
 load() { awk '{ print $1, $2, $3 }' /proc/loadavg; }
 
 ticks_per_second=$(getconf CLK_TCK)
@@ -103,6 +123,7 @@ for run in $(seq 1 "$runs"); do
     url="http://127.0.0.1:$port$path"
     args=(serve-"$app")
     if [ -n "$checks" ]; then args+=(--checks "$checks"); fi
+    if [ "$app" = bare ]; then args+=(--answers 55,7650); fi
     variables=()
     if [ -n "$full" ]; then variables+=(HealthKit__Endpoints__Health__DetailLevel=Full); fi
 
@@ -122,12 +143,15 @@ for run in $(seq 1 "$runs"); do
       exit 1
     fi
     if [ "$(cat "/proc/$app_pid/comm")" != dotnet ]; then echo "process $app_pid is not the application" >&2; exit 1; fi
+    bytes=$(curl -s -o /dev/null --max-time 5 -w '%{size_header} + %{size_download}' "$url")
 
     timeout $(( warm_seconds + 30 )) taskset -c 1 wrk -t1 -c"$connections" -d"${warm_seconds}s" "$url" >/dev/null
     measured_load=$(load)
     before=$(cpu_ticks "$app_pid")
+    jit_before=$(jit_ticks "$app_pid")
     timeout $(( seconds + 30 )) taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" "$url" >"$work/wrk.out"
     after=$(cpu_ticks "$app_pid")
+    jit_after=$(jit_ticks "$app_pid")
     kill -KILL "$app_pid" 2>/dev/null || true
     wait "$app_pid" 2>/dev/null || true
     app_pid=
@@ -144,8 +168,9 @@ for run in $(seq 1 "$runs"); do
       continue
     fi
     cpu_us=$(awk -v t=$(( after - before )) -v hz="$ticks_per_second" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
-    echo "$index $run $cpu_us $rps" >>"$results"
-    echo "run $run, $label: $cpu_us µs CPU per request, $rps req/s, $requests requests, $(( after - before )) ticks${errors:+, socket errors: $errors} (load average $measured_load)"
+    jit_share=$(awk -v j=$(( jit_after - jit_before )) -v t=$(( after - before )) 'BEGIN { printf "%.1f", (t > 0 ? 100 * j / t : 0) }')
+    echo "$index $run $cpu_us $rps $jit_share" >>"$results"
+    echo "run $run, $label: $cpu_us µs CPU per request, $rps req/s, $requests requests, $(( after - before )) ticks ($jit_share% in tiered compilation), $bytes bytes per answer${errors:+, socket errors: $errors} (load average $measured_load)"
   done
 done
 
@@ -163,13 +188,15 @@ each() { awk -v row="$1" -v col="$2" '$1 == row { printf "%s%s", sep, $col; sep 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "failed" || b == "failed" || b == 0) print "n/a"; else printf "%.2f×\n", a / b }'; }
 
 bare_cpu=$(median 0 3)
-echo "| request | app CPU per request (median) | req/s (median) | CPU × bare | CPU per request, each run (µs) | req/s, each run |"
-echo "|---|---:|---:|---:|---|---|"
+echo "| request | app CPU per request (median) | req/s (median) | CPU × bare | CPU per request, each run (µs) | req/s, each run | in tiered compilation, each run (%) |"
+echo "|---|---:|---:|---:|---|---|---|"
 for index in "${!rows[@]}"; do
   label=${rows[$index]%%|*}
   cpu=$(median "$index" 3)
-  echo "| $label | $cpu µs | $(median "$index" 4 %.0f) | $(ratio "$cpu" "$bare_cpu") | $(each "$index" 3) | $(each "$index" 4) |"
+  echo "| $label | $cpu µs | $(median "$index" 4 %.0f) | $(ratio "$cpu" "$bare_cpu") | $(each "$index" 3) | $(each "$index" 4) | $(each "$index" 5) |"
 done
 echo
 echo "\`/health/ready\`: 200 checks ÷ 0 checks, CPU per request: $(ratio "$(median 4 3)" "$(median 1 3)")"
+echo "\`/health/live\` ÷ bare Kestrel's answer of the same shape (55 B): $(ratio "$(median 5 3)" "$(median 7 3)")"
+echo "\`/health\` at \`Full\`, 50 checks ÷ bare Kestrel's answer of the same shape (7,650 B): $(ratio "$(median 6 3)" "$(median 8 3)")"
 exit "$failed"

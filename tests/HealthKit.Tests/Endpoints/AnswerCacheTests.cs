@@ -1,14 +1,22 @@
 using System.Buffers;
 using System.Globalization;
+using System.Net;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using HealthKit.Endpoints;
 using HealthKit.Engine;
 using HealthKit.HealthJson;
 using HealthKit.Tests.Infrastructure;
 using HealthKit.Tests.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace HealthKit.Tests.Endpoints;
@@ -319,6 +327,62 @@ public sealed partial class AnswerCacheTests
         }
 
         Assert.Equal(5, check.Runs);
+    }
+
+    /// <summary>
+    /// Through Kestrel, an answer far larger than the server's 4 KB buffers is sent whole from its rendered bytes: the same
+    /// bytes as the answer that rendered it, apart from the request's own <c>totalDuration</c>, with a
+    /// <c>Content-Length</c> that counts them, and the same length and no body for <c>HEAD</c>.
+    /// </summary>
+    [Fact]
+    public async Task LargeAnswer_ThroughKestrel_IsSentWholeWithItsLength()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["HealthKit:Lifecycle:DrainDelay"] = "00:00:00",
+            ["HealthKit:Endpoints:Health:DetailLevel"] = "Full",
+        });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        var checks = builder.Services.AddHealthKit();
+        for (var i = 0; i < 60; i++)
+        {
+            var check = new MutableCheck();
+            check.Set(HealthStatus.Healthy, new string('d', 200) + i.ToString(CultureInfo.InvariantCulture), i);
+            checks.AddCheck("check-" + i.ToString("D2", CultureInfo.InvariantCulture), check, tags: [HealthKitTags.Ready]);
+        }
+
+        await using var app = builder.Build();
+        app.MapHealthKit();
+        await app.StartAsync(cancel);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        using var client = new HttpClient { BaseAddress = new Uri(address) };
+
+        var rendered = await GetAsync(HttpMethod.Get);
+        var copied = await GetAsync(HttpMethod.Get);
+        var head = await GetAsync(HttpMethod.Head);
+
+        Assert.True(rendered.Body.Length > 16_384, $"the answer is {rendered.Body.Length} bytes");
+        Assert.Equal(rendered.Body.Length, rendered.Length);
+        Assert.Equal(copied.Body.Length, copied.Length);
+        Assert.Equal(WithoutDuration(rendered.Body), WithoutDuration(copied.Body));
+        using var json = JsonDocument.Parse(copied.Body);
+        Assert.Equal(63, json.RootElement.GetProperty("entries").EnumerateObject().Count());
+        Assert.True(TimeSpan.TryParseExact(json.RootElement.GetProperty("totalDuration").GetString(), "c", CultureInfo.InvariantCulture, out _));
+        Assert.Equal(new string('d', 200) + "59", json.RootElement.GetProperty("entries").GetProperty("check-59").GetProperty("description").GetString());
+        Assert.Empty(head.Body);
+        Assert.InRange(head.Length ?? 0, rendered.Body.Length - 26, rendered.Body.Length + 26);
+
+        async Task<(string Body, long? Length)> GetAsync(HttpMethod method)
+        {
+            using var request = new HttpRequestMessage(method, "/health");
+            using var response = await client.SendAsync(request, cancel);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (await response.Content.ReadAsStringAsync(cancel), response.Content.Headers.ContentLength);
+        }
     }
 
     /// <summary>A host on a fake clock with <paramref name="checks"/>, each tagged ready, and the endpoints' settings plus <paramref name="settings"/>.</summary>
