@@ -2,6 +2,7 @@ using System.Text.Json;
 using HealthKit.Internal;
 using HealthKit.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -211,18 +212,21 @@ public sealed class WebhookListenerTests
     [Fact]
     public async Task WebhookSettings_FromConfiguration_Bind()
     {
-        await using var host = await TestHost.StartAsync(
-            b => b.Services.AddHealthKit().AddWebhookListener(),
-            configuration: new Dictionary<string, string?>
-            {
-                ["HealthKit:Webhook:Url"] = "http://127.0.0.1:9/hook",
-                ["HealthKit:Webhook:Timeout"] = "00:00:01",
-                ["HealthKit:Webhook:Retries"] = "3",
-                ["HealthKit:Webhook:RetryDelay"] = "00:00:00.500",
-                ["HealthKit:ListenerTimeout"] = "00:00:10",
-            });
+        // Bound from the configuration the container holds, without a host: a started one would deliver its first
+        // notifications to the unreachable URL and retry them while it stops.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["HealthKit:Webhook:Url"] = "http://127.0.0.1:9/hook",
+            ["HealthKit:Webhook:Timeout"] = "00:00:01",
+            ["HealthKit:Webhook:Retries"] = "3",
+            ["HealthKit:Webhook:RetryDelay"] = "00:00:00.500",
+            ["HealthKit:ListenerTimeout"] = "00:00:10",
+        }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
+        services.AddHealthKit().AddWebhookListener();
+        await using var provider = services.BuildServiceProvider();
 
-        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HealthKitOptions>>().Value;
+        var options = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<HealthKitOptions>>().Value;
         Assert.Equal((new Uri("http://127.0.0.1:9/hook"), TimeSpan.FromSeconds(1), 3, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10)), (options.Webhook.Url, options.Webhook.Timeout, options.Webhook.Retries, options.Webhook.RetryDelay, options.ListenerTimeout));
     }
 }
