@@ -59,10 +59,11 @@ internal sealed class AnswerCache
 
     /// <summary>
     /// Keeps <paramref name="body"/>, rendered from <paramref name="evaluation"/>, as the answer for
-    /// <paramref name="key"/> when every result in it is its check's latest one, and returns it. A JSON body's
-    /// <c>totalDuration</c> value is cut out and written per request.
+    /// <paramref name="key"/> until <paramref name="expiresAt"/> (from <see cref="ExpiresAt"/>, never
+    /// <see cref="long.MinValue"/>), and returns it. A JSON body's <c>totalDuration</c> value is cut out and written per
+    /// request.
     /// </summary>
-    public Answer Store(int key, Stamp stamp, Evaluation evaluation, byte[] body, bool json)
+    public Answer Store(int key, Stamp stamp, long expiresAt, Evaluation evaluation, byte[] body, bool json)
     {
         var durationAt = -1;
         if (json)
@@ -75,14 +76,8 @@ internal sealed class AnswerCache
             body = [.. body.AsSpan(0, start), .. body.AsSpan(start + length)];
         }
 
-        var expiresAt = ExpiresAt(evaluation, stamp);
-        var hits = expiresAt == long.MinValue ? null : _engine.Telemetry.Metrics?.AnswerHitsFor(evaluation.Slots);
-        var answer = new Answer(stamp, expiresAt, evaluation.Status, body, durationAt, hits);
-        if (expiresAt != long.MinValue)
-        {
-            Volatile.Write(ref _answers[key], answer);
-        }
-
+        var answer = new Answer(stamp, expiresAt, evaluation.Status, body, durationAt, _engine.Telemetry.Metrics?.AnswerHitsFor(evaluation.Slots));
+        Volatile.Write(ref _answers[key], answer);
         return answer;
     }
 
@@ -91,9 +86,9 @@ internal sealed class AnswerCache
     /// as <see cref="CheckSlot.TryGetFresh"/> decides it; <see cref="long.MaxValue"/> when only a change can end them
     /// (a background check's latest result, a lifecycle check's result for the current state), and
     /// <see cref="long.MinValue"/> when the evaluation holds a result that is not its check's latest (a run that missed
-    /// the deadline, a result of an older state) or one that is never reused.
+    /// the deadline, a result of an older state) or one that is never reused: its answer is not kept.
     /// </summary>
-    private long ExpiresAt(Evaluation evaluation, Stamp stamp)
+    public long ExpiresAt(Evaluation evaluation, Stamp stamp)
     {
         var time = _engine.TimeProvider;
         var expiresAt = long.MaxValue;

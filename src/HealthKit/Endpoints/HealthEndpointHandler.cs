@@ -173,7 +173,16 @@ internal sealed class HealthEndpointHandler
     {
         var stamp = _answers.Begin();
         var evaluation = await _engine.EvaluateAsync(_slots, _endpoint.Deadline, context.RequestAborted).ConfigureAwait(false);
-        var answer = _answers.Store(key.Index, stamp, evaluation, RenderBody(key, evaluation, levels, request), key.Format == AnswerFormat.Json);
+        var expiresAt = _answers.ExpiresAt(evaluation, stamp);
+        if (expiresAt == long.MinValue)
+        {
+            // An answer that cannot be kept (a result in it is never reused, or is already not its check's latest) is
+            // written as it is rendered, as every answer is that is not kept, with no copy in between.
+            await WriteAsync(context, _endpoint.Key, evaluation, levels, request).ConfigureAwait(false);
+            return;
+        }
+
+        var answer = _answers.Store(key.Index, stamp, expiresAt, evaluation, RenderBody(key, evaluation, levels, request), key.Format == AnswerFormat.Json);
         await WriteAnswerAsync(context, key, answer, evaluation.TotalDuration).ConfigureAwait(false);
     }
 

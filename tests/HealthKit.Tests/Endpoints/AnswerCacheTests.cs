@@ -330,6 +330,37 @@ public sealed partial class AnswerCacheTests
     }
 
     /// <summary>
+    /// An answer holding a result that is never reused is not kept, and is written as it is rendered: in every format and
+    /// at every level, the same bytes as the writers render from a fresh evaluation, and the check runs for each request.
+    /// </summary>
+    [Fact]
+    public async Task CheckWithoutCache_EveryVariant_IsWhatTheWritersRender()
+    {
+        var time = Clock();
+        var uncached = new SteadyCheck(HealthStatus.Degraded, "slow replica", new Dictionary<string, object> { ["lagSeconds"] = 12 });
+        await using var host = await TestHost.StartWithChecksAsync(
+            time,
+            c => c.AddCheck("alpha", uncached, tags: [HealthKitTags.Ready]).AddCheck("beta", new SteadyCheck(HealthStatus.Healthy, "fine", new Dictionary<string, object>()), tags: [HealthKitTags.Ready]),
+            configuration: new Dictionary<string, string?>(Configuration) { ["HealthKit:Checks:alpha:CacheTtl"] = "00:00:00", ["HealthKit:Checks:alpha:FailureCacheTtl"] = "00:00:00" });
+        var engine = host.Services.GetRequiredService<HealthEngine>();
+
+        foreach (var variant in Variants)
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var runs = uncached.Runs;
+                var answer = await host.GetAsync(variant.Path, variant.Accept);
+                var expected = await RenderNowAsync(host, engine, variant);
+
+                // Startup runs only the lifecycle checks.
+                Assert.True(variant.Endpoint == "Startup" || uncached.Runs >= runs + 1, $"{variant.Name}: the check did not run for the request");
+                Assert.Equal(expected.StatusCode, answer.StatusCode);
+                Assert.Equal(WithoutDuration(expected.Body), WithoutDuration(answer.Body));
+            }
+        }
+    }
+
+    /// <summary>
     /// Through Kestrel, an answer far larger than the server's 4 KB buffers is sent whole from its rendered bytes: the same
     /// bytes as the answer that rendered it, apart from the request's own <c>totalDuration</c>, with a
     /// <c>Content-Length</c> that counts them, and the same length and no body for <c>HEAD</c>.
@@ -449,6 +480,20 @@ public sealed partial class AnswerCacheTests
     private sealed record Variant(string Path, string? Accept, string Endpoint, HealthDetailLevel Level, Format Format, bool Identified = false)
     {
         public string Name => Path + (Accept is null ? string.Empty : " (" + Accept + ")");
+    }
+
+    /// <summary>A check that returns the same result on every run, and counts its runs.</summary>
+    private sealed class SteadyCheck(HealthStatus status, string description, IReadOnlyDictionary<string, object> data) : IHealthCheck
+    {
+        private int _runs;
+
+        public int Runs => Volatile.Read(ref _runs);
+
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _runs);
+            return Task.FromResult(new HealthCheckResult(status, description, data: data));
+        }
     }
 
     /// <summary>A check whose next result the test sets; each run returns it with the run's number in its data.</summary>
