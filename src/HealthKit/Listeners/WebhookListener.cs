@@ -135,7 +135,7 @@ internal sealed class WebhookListener : IHealthStatusListener
         return location.PathAndQuery is "/" or "" ? origin : origin + "/" + Redactor.Mask;
     }
 
-    private static bool IsTransient(HttpStatusCode status) =>
+    internal static bool IsTransient(HttpStatusCode status) =>
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HealthKit.Internal;
+using HealthKit.Listeners;
 using HealthKit.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -174,6 +175,79 @@ public sealed class WebhookListenerTests
             failed.Message,
             StringComparison.Ordinal));
         Assert.Equal(4, server.Requests);
+    }
+
+    [Theory]
+    [InlineData(299, null, null)]
+    [InlineData(300, "/hooks/t0ken", "answered 300, a redirect to https://hooks.example.com/******, which is not followed")]
+    [InlineData(399, "https://other.example.com/", "answered 399, a redirect to https://other.example.com, which is not followed")]
+    [InlineData(302, "/", "answered 302, a redirect to https://hooks.example.com, which is not followed")]
+    [InlineData(303, "", "answered 303, a redirect to https://hooks.example.com/******, which is not followed")]
+    [InlineData(307, null, "answered 307, a redirect without a location, which is not followed")]
+    [InlineData(400, "/hooks/t0ken", null)]
+    public void Redirected_EveryThreeHundredStatus_IsARedirect_WhereItPointsWithoutPathOrQuery(int status, string? location, string? expected)
+    {
+        var sent = new Uri("https://hooks.example.com/hooks/s3cret?sig=1");
+        using var request = new HttpRequestMessage(HttpMethod.Post, sent);
+        using var response = new HttpResponseMessage((System.Net.HttpStatusCode)status) { RequestMessage = request };
+        if (location is not null)
+        {
+            response.Headers.Location = new Uri(location, UriKind.RelativeOrAbsolute);
+        }
+
+        Assert.Equal(expected, WebhookListener.Redirected(sent, response));
+    }
+
+    [Fact]
+    public void Redirected_AnswerFromAnotherUri_IsARedirectTheHandlerFollowed()
+    {
+        var sent = new Uri("https://hooks.example.com/hooks/s3cret");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("https://other.example.com:8443/landing?sig=1"));
+        using var response = new HttpResponseMessage(System.Net.HttpStatusCode.OK) { RequestMessage = request };
+
+        Assert.Equal(
+            "answered 200 from https://other.example.com:8443/****** after the HttpClient's handler followed a redirect; redirects are not followed",
+            WebhookListener.Redirected(sent, response));
+    }
+
+    [Theory]
+    [InlineData(400, false)]
+    [InlineData(404, false)]
+    [InlineData(408, true)]
+    [InlineData(429, true)]
+    [InlineData(499, false)]
+    [InlineData(500, true)]
+    [InlineData(503, true)]
+    public void IsTransient_TimeoutTooManyAndServerErrors(int status, bool transient) =>
+        Assert.Equal(transient, WebhookListener.IsTransient((System.Net.HttpStatusCode)status));
+
+    [Fact]
+    public void Serialize_ChangeFromAPreviousStatus_NamesIt()
+    {
+        var change = new HealthStatusChange(HealthStatusChangeKind.Endpoint, "Ready", HealthStatus.Healthy, HealthStatus.Degraded, description: null, new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
+
+        var json = JsonDocument.Parse(WebhookListener.Serialize(change)).RootElement;
+
+        Assert.Equal(("endpoint", "Ready", "Healthy", "Degraded"), (json.GetProperty("kind").GetString(), json.GetProperty("name").GetString(), json.GetProperty("previousStatus").GetString(), json.GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public async Task Webhook_NothingListens_FailsNamingTheErrorKindNotTheUrl()
+    {
+        // A port that was free a moment ago: the connection is refused.
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var logs = new TestLogSink();
+        await using var host = await Start(new Uri($"http://127.0.0.1:{port}/hooks/s3cret"), o => o.Retries = 0, logs);
+
+        await host.GetAsync("/health/checks/db");
+
+        await Eventually.True(() => logs.ForEvent(Log.Events.WebhookFailed, "HealthKitWebhookFailed").Any());
+        var failed = logs.ForEvent(Log.Events.WebhookFailed, "HealthKitWebhookFailed").First();
+        Assert.Contains("after 1 attempts: request failed (ConnectionError)", failed.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", failed.Message, StringComparison.Ordinal);
     }
 
     public static TheoryData<Dictionary<string, string?>, bool, string> InvalidSettings => new()
