@@ -185,7 +185,7 @@ internal sealed class ConfigurationFiles : IDisposable
     }
 
     /// <summary>The innermost message (the parser's, with the line and position), redacted: a broken line may hold a secret.</summary>
-    private static string Describe(Exception exception)
+    internal static string Describe(Exception exception)
     {
         var innermost = exception;
         for (var depth = 0; innermost.InnerException is { } inner && depth < 8; depth++)
