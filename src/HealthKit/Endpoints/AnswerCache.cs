@@ -185,12 +185,12 @@ internal sealed class AnswerCache
             return;
         }
 
-        // Written piece by piece, each into as many of the server's buffers as it needs: one span for the whole answer
-        // would be a buffer of its own whenever the answer is larger than the server's blocks (4 KB in Kestrel).
         var output = response.BodyWriter;
-        output.Write(body.AsSpan(0, answer.DurationAt));
-        output.Write(duration[..written]);
-        output.Write(body.AsSpan(answer.DurationAt));
+        var span = output.GetSpan(body.Length + written);
+        body.AsSpan(0, answer.DurationAt).CopyTo(span);
+        duration[..written].CopyTo(span[answer.DurationAt..]);
+        body.AsSpan(answer.DurationAt).CopyTo(span[(answer.DurationAt + written)..]);
+        output.Advance(body.Length + written);
     }
 
     /// <summary>The versions an answer is rendered under.</summary>
