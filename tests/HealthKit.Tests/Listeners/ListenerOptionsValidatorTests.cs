@@ -37,13 +37,7 @@ public sealed class ListenerOptionsValidatorTests
     public void WebhookTimeout_PositiveAndAtMostFiveMinutes_AloneInItsMessage(TimeSpan value, bool valid)
     {
         // No retries, and a listener timeout long enough for any valid attempt: only the timeout's own bound decides.
-        var errors = Validate(registered: true, o =>
-        {
-            o.ListenerTimeout = Max;
-            o.Webhook.Url = new Uri("https://hooks.example.com/health");
-            o.Webhook.Retries = 0;
-            o.Webhook.Timeout = value;
-        });
+        var errors = ValidateWebhook(listenerTimeout: Max, timeout: value, retries: 0, retryDelay: TimeSpan.Zero);
 
         Assert.Equal(
             valid ? [] : [$"HealthKit:Webhook:Timeout ({value:c}) must be positive and at most 00:05:00."],
@@ -57,14 +51,7 @@ public sealed class ListenerOptionsValidatorTests
     [InlineData(11, false)]
     public void WebhookRetries_FromZeroToTen_AloneInItsMessage(int retries, bool valid)
     {
-        var errors = Validate(registered: true, o =>
-        {
-            o.ListenerTimeout = Max;
-            o.Webhook.Url = new Uri("https://hooks.example.com/health");
-            o.Webhook.Timeout = TimeSpan.FromMilliseconds(1);
-            o.Webhook.RetryDelay = TimeSpan.Zero;
-            o.Webhook.Retries = retries;
-        });
+        var errors = ValidateWebhook(listenerTimeout: Max, timeout: TimeSpan.FromMilliseconds(1), retries, retryDelay: TimeSpan.Zero);
 
         Assert.Equal(valid ? [] : [$"HealthKit:Webhook:Retries ({retries}) must be between 0 and 10."], errors);
     }
@@ -82,14 +69,7 @@ public sealed class ListenerOptionsValidatorTests
     public void WebhookRetryDelay_FromZeroToFiveMinutes_AloneInItsMessage(TimeSpan value, bool valid)
     {
         // No retries, so the delay adds nothing to a delivery: only its own bound decides.
-        var errors = Validate(registered: true, o =>
-        {
-            o.ListenerTimeout = Max;
-            o.Webhook.Url = new Uri("https://hooks.example.com/health");
-            o.Webhook.Timeout = Tick;
-            o.Webhook.Retries = 0;
-            o.Webhook.RetryDelay = value;
-        });
+        var errors = ValidateWebhook(listenerTimeout: Max, timeout: Tick, retries: 0, retryDelay: value);
 
         Assert.Equal(
             valid ? [] : [$"HealthKit:Webhook:RetryDelay ({value:c}) must be between zero and 00:05:00."],
@@ -107,14 +87,7 @@ public sealed class ListenerOptionsValidatorTests
     public void LongestDelivery_AtMostTheListenerTimeout(long listenerTimeoutTicks, bool valid)
     {
         var listenerTimeout = TimeSpan.FromTicks(listenerTimeoutTicks);
-        var errors = Validate(registered: true, o =>
-        {
-            o.ListenerTimeout = listenerTimeout;
-            o.Webhook.Url = new Uri("https://hooks.example.com/health");
-            o.Webhook.Timeout = TimeSpan.FromSeconds(2);
-            o.Webhook.Retries = 2;
-            o.Webhook.RetryDelay = TimeSpan.FromSeconds(1);
-        });
+        var errors = ValidateWebhook(listenerTimeout, timeout: TimeSpan.FromSeconds(2), retries: 2, retryDelay: TimeSpan.FromSeconds(1));
 
         Assert.Equal(
             valid
@@ -134,14 +107,11 @@ public sealed class ListenerOptionsValidatorTests
     [InlineData("RetryDelay")]
     public void OneSettingInvalid_OnlyItsMessage_NoDeliveryLengthMessage(string invalid)
     {
-        var errors = Validate(registered: true, o =>
-        {
-            o.ListenerTimeout = invalid == "ListenerTimeout" ? TimeSpan.Zero : TimeSpan.FromSeconds(1);
-            o.Webhook.Url = new Uri("https://hooks.example.com/health");
-            o.Webhook.Timeout = invalid == "Timeout" ? Max + Tick : TimeSpan.FromMinutes(4);
-            o.Webhook.Retries = invalid == "Retries" ? 11 : 10;
-            o.Webhook.RetryDelay = invalid == "RetryDelay" ? -Tick : TimeSpan.FromMinutes(4);
-        });
+        var errors = ValidateWebhook(
+            listenerTimeout: invalid == "ListenerTimeout" ? TimeSpan.Zero : TimeSpan.FromSeconds(1),
+            timeout: invalid == "Timeout" ? Max + Tick : TimeSpan.FromMinutes(4),
+            retries: invalid == "Retries" ? 11 : 10,
+            retryDelay: invalid == "RetryDelay" ? -Tick : TimeSpan.FromMinutes(4));
 
         var error = Assert.Single(errors);
         Assert.StartsWith(invalid == "ListenerTimeout" ? "HealthKit:ListenerTimeout (" : $"HealthKit:Webhook:{invalid} (", error, StringComparison.Ordinal);
@@ -156,6 +126,17 @@ public sealed class ListenerOptionsValidatorTests
 
         Assert.True(validator.Validate(null, options).Succeeded);
     }
+
+    /// <summary>The messages for a registered webhook with a valid URL and these four settings.</summary>
+    private static string[] ValidateWebhook(TimeSpan listenerTimeout, TimeSpan timeout, int retries, TimeSpan retryDelay) =>
+        Validate(registered: true, o =>
+        {
+            o.ListenerTimeout = listenerTimeout;
+            o.Webhook.Url = new Uri("https://hooks.example.com/health");
+            o.Webhook.Timeout = timeout;
+            o.Webhook.Retries = retries;
+            o.Webhook.RetryDelay = retryDelay;
+        });
 
     private static string[] Validate(bool registered, Action<HealthKitOptions> configure)
     {
