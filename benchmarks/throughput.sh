@@ -8,7 +8,8 @@
 #
 # Settings (environment): RUNS (3), SECONDS_PER_RUN (10), WARM_SECONDS (3, the wrk run before each measured one),
 # CONNECTIONS (64), THROUGHPUT_TIME_LIMIT (1800 s for the whole script), BENCH_DLL (skip the build and run this dll),
-# WITH_HEALTHKIT_OK=1 (one more row: GET /ok on the HealthKit app, which maps it too).
+# WITH_HEALTHKIT_OK=1 (one more row: GET /ok on the HealthKit app, which maps it too), ROWS (the rows to run, by their
+# numbers in the table, comma-separated: ROWS=0,1,4 runs bare /ok and readiness at 0 and 200 checks; every row if unset).
 # Needs wrk, taskset, curl and at least 2 CPUs.
 #
 # Each row starts its application as a process of its own (`dotnet HealthKit.Benchmarks.dll serve-bare` or
@@ -21,7 +22,10 @@
 # content type, the three no-cache headers, Content-Length) with a JSON body the size of /health/live's and of /health
 # at Full with 50 checks, so what HealthKit adds is told apart from what sending those bytes costs. Each run also reads
 # the CPU time of the runtime's tiered-compilation thread, the share of the run's CPU that was still warm-up.
-# Prints a Markdown table: per row the median CPU per request and req/s, each run's values, and the ratio to bare Kestrel.
+# Prints a Markdown table: per row the median CPU per request and req/s, each run's values, and the ratio to bare Kestrel;
+# then each target's ratio twice: of the rows' medians, and the median of the ratios within each run (the two rows of a
+# ratio measured minutes apart at most, so a machine that drifts between runs moves both). The same figures are given
+# without the tiered-compilation thread's CPU, the part of a run that was still warm-up rather than requests.
 set -euo pipefail
 export LC_ALL=C
 
@@ -58,6 +62,16 @@ rows=(
 )
 # Opt-in: /ok on the HealthKit app, which separates what HealthKit adds to every request from what its endpoint costs.
 if [ -n "${WITH_HEALTHKIT_OK:-}" ]; then rows+=("HealthKit app \`/ok\`, 0 checks|healthkit|0||/ok"); fi
+selected=("${!rows[@]}")
+if [ -n "${ROWS:-}" ]; then
+  IFS=',' read -r -a selected <<<"$ROWS"
+  for index in "${selected[@]}"; do
+    if ! [[ "$index" =~ ^[0-9]+$ ]] || [ "$index" -ge "${#rows[@]}" ]; then
+      echo "ROWS: '$index' is not a row; the rows are 0 to $(( ${#rows[@]} - 1 ))" >&2
+      exit 2
+    fi
+  done
+fi
 
 work=$(mktemp -d)
 app_pid=
@@ -117,7 +131,7 @@ echo "harness: $dll"
 echo "started: $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(load); $runs run(s) of ${seconds} s per row, wrk -t1 -c$connections"
 
 for run in $(seq 1 "$runs"); do
-  for index in "${!rows[@]}"; do
+  for index in "${selected[@]}"; do
     IFS='|' read -r label app checks full path <<<"${rows[$index]}"
     port=$(free_port)
     url="http://127.0.0.1:$port$path"
@@ -169,7 +183,8 @@ for run in $(seq 1 "$runs"); do
     fi
     cpu_us=$(awk -v t=$(( after - before )) -v hz="$ticks_per_second" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
     jit_share=$(awk -v j=$(( jit_after - jit_before )) -v t=$(( after - before )) 'BEGIN { printf "%.1f", (t > 0 ? 100 * j / t : 0) }')
-    echo "$index $run $cpu_us $rps $jit_share" >>"$results"
+    steady_us=$(awk -v t=$(( after - before - jit_after + jit_before )) -v hz="$ticks_per_second" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+    echo "$index $run $cpu_us $rps $jit_share $steady_us" >>"$results"
     echo "run $run, $label: $cpu_us µs CPU per request, $rps req/s, $requests requests, $(( after - before )) ticks ($jit_share% in tiered compilation), $bytes bytes per answer${errors:+, socket errors: $errors} (load average $measured_load)"
   done
 done
@@ -185,18 +200,37 @@ median() {
           if (NR % 2) printf format, v[(NR + 1) / 2]; else printf format, (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 each() { awk -v row="$1" -v col="$2" '$1 == row { printf "%s%s", sep, $col; sep = ", " }' "$results"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "failed" || b == "failed" || b == 0) print "n/a"; else printf "%.2f×\n", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "failed" || b == "failed" || b == 0) print "n/a"; else printf "%.2f×\n", a / b }'; }
+# Row $1 over row $2 in column $3, within each run where both were measured: "median (each run's)", or n/a.
+paired() {
+  awk -v a="$1" -v b="$2" -v col="$3" '
+    $1 == a && $col != "failed" { x[$2] = $col } $1 == b && $col != "failed" { y[$2] = $col }
+    END { for (r in x) if ((r in y) && y[r] > 0) printf "%.3f\n", x[r] / y[r] }' "$results" | sort -g | awk '
+    { v[NR] = $1; list = list sep sprintf("%.2f", $1); sep = ", " }
+    END { if (NR == 0) { print "n/a"; exit }
+          m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+          printf "%.2f× (each run: %s)\n", m, list }'
+}
+# One target's line: its ratio of medians and its paired ratio, with and without the tiered-compilation thread.
+target() {
+  local text=$1 a=$2 b=$3
+  if ! grep -q "^$a " "$results" || ! grep -q "^$b " "$results"; then return; fi
+  echo "$text: $(ratio "$(median "$a" 3)" "$(median "$b" 3)") of the medians, $(paired "$a" "$b" 3) within runs; without tiered compilation $(ratio "$(median "$a" 6)" "$(median "$b" 6)") and $(paired "$a" "$b" 6)"
+}
 
-bare_cpu=$(median 0 3)
-echo "| request | app CPU per request (median) | req/s (median) | CPU × bare | CPU per request, each run (µs) | req/s, each run | in tiered compilation, each run (%) |"
-echo "|---|---:|---:|---:|---|---|---|"
-for index in "${!rows[@]}"; do
+bare_cpu=
+if grep -q "^0 " "$results"; then bare_cpu=$(median 0 3); fi
+echo "| row | request | app CPU per request (median) | req/s (median) | CPU × bare | CPU per request, each run (µs) | req/s, each run | in tiered compilation, each run (%) | CPU per request without it (median) |"
+echo "|---:|---|---:|---:|---:|---|---|---|---:|"
+for index in "${selected[@]}"; do
   label=${rows[$index]%%|*}
   cpu=$(median "$index" 3)
-  echo "| $label | $cpu µs | $(median "$index" 4 %.0f) | $(ratio "$cpu" "$bare_cpu") | $(each "$index" 3) | $(each "$index" 4) | $(each "$index" 5) |"
+  echo "| $index | $label | $cpu µs | $(median "$index" 4 %.0f) | $(ratio "$cpu" "$bare_cpu") | $(each "$index" 3) | $(each "$index" 4) | $(each "$index" 5) | $(median "$index" 6) µs |"
 done
 echo
-echo "\`/health/ready\`: 200 checks ÷ 0 checks, CPU per request: $(ratio "$(median 4 3)" "$(median 1 3)")"
-echo "\`/health/live\` ÷ bare Kestrel's answer of the same shape (55 B): $(ratio "$(median 5 3)" "$(median 7 3)")"
-echo "\`/health\` at \`Full\`, 50 checks ÷ bare Kestrel's answer of the same shape (7,650 B): $(ratio "$(median 6 3)" "$(median 8 3)")"
+target "\`/health/ready\`: 200 checks ÷ 0 checks, CPU per request" 4 1
+target "\`/health/live\` ÷ bare Kestrel's answer of the same shape (55 B)" 5 7
+target "\`/health\` at \`Full\`, 50 checks ÷ bare Kestrel's answer of the same shape (7,650 B)" 6 8
+target "\`/health/live\` ÷ bare Kestrel \`/ok\`" 5 0
+target "\`/health\` at \`Full\`, 50 checks ÷ bare Kestrel \`/ok\`" 6 0
 exit "$failed"

@@ -30,10 +30,9 @@ internal static class CheckNames
                 $"The health check name '{shown}' is {name.Length} characters long; check names are at most {MaxLength} characters, because they appear in URLs, logs and metric labels.");
         }
 
-        var bad = name.AsSpan().IndexOfAnyExcept(Allowed);
-        if (bad >= 0 || !char.IsAsciiLetterOrDigit(name[0]))
+        var at = char.IsAsciiLetterOrDigit(name[0]) ? name.AsSpan().IndexOfAnyExcept(Allowed) : 0;
+        if (at >= 0)
         {
-            var at = bad >= 0 ? bad : 0;
             return string.Create(CultureInfo.InvariantCulture,
                 $"The health check name '{shown}' has the character {Describe(name[at])} at position {at}; check names are ASCII letters, digits, '-', '_', '.' and ':', and start with a letter or a digit, because they appear in URLs, logs and metric labels.");
         }

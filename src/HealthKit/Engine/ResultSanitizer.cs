@@ -26,6 +26,7 @@ internal static class ResultSanitizer
 
     private const int MaxExceptionChain = 16;
 
+    // Stryker disable once String : static initialiser, runs once per test process; ResultSanitizerTests.RepeatsException_OnlyWordsAShortRunOfLettersAndSpaces_IsNotDerived fails when it changes
     private static readonly System.Buffers.SearchValues<char> LettersAndSpace =
         System.Buffers.SearchValues.Create(" abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 

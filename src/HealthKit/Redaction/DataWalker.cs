@@ -253,6 +253,7 @@ internal sealed class DataWalker
             return false;
         }
 
+        // Stryker disable once Boolean : an anonymous type has no base but object, and a record's base is a record, so inherited or not finds the same
         var generated = type.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false) ||
             type.GetMethod("PrintMembers", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public) is not null;
         return generated || type.GetMethod(nameof(ToString), Type.EmptyTypes)?.DeclaringType == typeof(object);
@@ -279,6 +280,7 @@ internal sealed class DataWalker
     private object? Read(object target, MethodInfo getter)
     {
         var remaining = GetterBudget - _getterTime;
+        // Stryker disable once Equality : with nothing left, a getter started with a zero wait is abandoned unread, as one not started
         if (remaining <= TimeSpan.Zero)
         {
             return TimedOut;

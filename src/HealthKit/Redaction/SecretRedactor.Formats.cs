@@ -76,11 +76,18 @@ internal sealed partial class SecretRedactor
             }
 
             // A URI that runs into the end of a cut text may have its '@' beyond the cut: mask it from its first ':'.
-            var at = cut && end == text.Length ? end : lastAt >= authority ? lastAt : -1;
-            var colon = at < 0 ? -1 : text.IndexOf(':', authority, at - authority);
+            var at = cut && end == text.Length ? end : lastAt;
+
+            // Stryker disable once Equality : an '@' right after "//" leaves no user-info, so no ':' is found in it either way
+            if (at < authority)
+            {
+                continue;
+            }
+
+            var colon = text.AsSpan(authority, at - authority).IndexOf(':');
             if (colon >= 0)
             {
-                Add(text, ranges, colon + 1, at);
+                Add(text, ranges, authority + colon + 1, at);
             }
         }
     }
@@ -164,7 +171,7 @@ internal sealed partial class SecretRedactor
         foreach (var (prefix, minLength, isTokenChar) in SelfIdentifyingTokens)
         {
             var index = 0;
-            while (index < text.Length)
+            while (true)
             {
                 var found = text.IndexOf(prefix, index, StringComparison.Ordinal);
                 if (found < 0)
@@ -197,7 +204,7 @@ internal sealed partial class SecretRedactor
         const string Begin = "-----BEGIN ";
         const string Dashes = "-----";
         var index = 0;
-        while (index < text.Length)
+        while (true)
         {
             var found = text.IndexOf(Begin, index, StringComparison.Ordinal);
             if (found < 0)
@@ -205,22 +212,23 @@ internal sealed partial class SecretRedactor
                 return;
             }
 
-            var labelEnd = text.IndexOf(Dashes, found + Begin.Length, StringComparison.Ordinal);
-            if (labelEnd < 0)
+            var labelStart = found + Begin.Length;
+            var labelLength = text.AsSpan(labelStart).IndexOf(Dashes);
+            if (labelLength < 0)
             {
                 return;
             }
 
-            var label = text.AsSpan(found + Begin.Length, labelEnd - found - Begin.Length);
-            var bodyStart = labelEnd + Dashes.Length;
+            var label = text.AsSpan(labelStart, labelLength);
+            var bodyStart = labelStart + labelLength + Dashes.Length;
             index = bodyStart;
             if (label.Length > 64 || !label.Contains("PRIVATE KEY", StringComparison.Ordinal))
             {
                 continue;
             }
 
-            var endMarker = text.IndexOf("-----END", bodyStart, StringComparison.Ordinal);
-            var bodyEnd = endMarker < 0 ? text.Length : endMarker;
+            var bodyLength = text.AsSpan(bodyStart).IndexOf("-----END");
+            var bodyEnd = bodyLength < 0 ? text.Length : bodyStart + bodyLength;
             Add(text, ranges, bodyStart, bodyEnd);
             index = bodyEnd;
         }

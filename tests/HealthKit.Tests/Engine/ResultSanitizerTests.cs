@@ -1,4 +1,6 @@
 using HealthKit.Engine;
+using HealthKit.Redaction;
+using Microsoft.Extensions.Time.Testing;
 
 namespace HealthKit.Tests.Engine;
 
@@ -150,4 +152,53 @@ public sealed class ResultSanitizerTests
     [InlineData("failed: role \"reporting\" does", "FATAL: role \"reporting\" does not exist")]
     public void RepeatsException_ARunWithMoreThanWords_OrALongRunOfWords_IsDerived(string description, string message) =>
         Assert.True(ResultSanitizer.RepeatsException(description, new InvalidOperationException(message)));
+    [Theory]
+    [InlineData("error:boom", "boom")]
+    [InlineData("prefix:boom", "  boom")]
+    [InlineData("prefix:boom", "boom\n")]
+    public void RepeatsException_MessageWithinTheDescription_LeadingAndTrailingSpaceAside_IsDerived(string description, string message) =>
+        Assert.True(ResultSanitizer.RepeatsException(description, new InvalidOperationException(message)));
+
+    [Fact]
+    public void RepeatsException_DescriptionThatIsExactlyOneRun_IsDerived() =>
+        Assert.True(ResultSanitizer.RepeatsException("orders-primary.i", new InvalidOperationException("could not connect to orders-primary.internal:5432 now")));
+
+    [Fact]
+    public void RepeatsException_OnlyRunSharedIsTheMessagesStart_IsDerived() =>
+        Assert.True(ResultSanitizer.RepeatsException("warn orders-primary.i!", new InvalidOperationException("orders-primary.internal:5432 refused the connection")));
+
+    [Fact]
+    public void RepeatsException_SharedRunOfLettersExactlyTheWordsRunLong_IsDerived()
+    {
+        const string Message = "the primary database refused our login attempt today ok";
+        var shared = Message.Substring(4, ResultSanitizer.DerivedWordsRunLength);
+
+        Assert.True(ResultSanitizer.RepeatsException("X" + shared + "!", new InvalidOperationException(Message)));
+        Assert.False(ResultSanitizer.RepeatsException("X" + shared[..^1] + "!", new InvalidOperationException(Message)));
+    }
+
+    [Fact]
+    public void SanitizeData_GetterBudget_IsSpentOnTheGivenClock()
+    {
+        var time = new FakeTimeProvider();
+
+        var sanitized = ResultSanitizer.SanitizeData(new Dictionary<string, object> { ["state"] = new SlowOnTheClock(time) }, timeProvider: time);
+
+        var state = Assert.IsType<KeyValuePair<string, object?>[]>(Assert.Single(sanitized).Value);
+        Assert.Equal(new KeyValuePair<string, object?>("Next", DataWalker.TimedOut), state[1]);
+    }
+
+    private sealed class SlowOnTheClock(FakeTimeProvider time)
+    {
+        public int Slow
+        {
+            get
+            {
+                time.Advance(DataWalker.GetterBudget + TimeSpan.FromMilliseconds(50));
+                return 1;
+            }
+        }
+
+        public int Next => 2;
+    }
 }
