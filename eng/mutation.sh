@@ -40,11 +40,13 @@ export HEALTHKIT_MODEL_STEPS=${HEALTHKIT_MODEL_STEPS:-2000}
 export HEALTHKIT_PROPERTY_ITER=${HEALTHKIT_PROPERTY_ITER:-300}
 # Tests that start the sample or the probe as their own process skip themselves (with a reason) when this is set.
 export HEALTHKIT_MUTATION_RUN=1
-# Stryker's own default is half the cores; each mutant's test run is mostly waiting, so use them all unless told.
+# One test runner at a time, unless told otherwise. With more than one, this Stryker version's Microsoft Testing
+# Platform runner reports some killed mutants as survivors, a different few on every run (a known, open defect of the
+# runner since 5.0): here, a mutant that 17 listener tests fail on by hand was reported Survived at concurrency 2.
 concurrency=()
 case " $* " in
   *" -c "*|*" --concurrency "*|*" --concurrency="*) ;;
-  *) concurrency=(--concurrency "$(nproc)") ;;
+  *) concurrency=(--concurrency 1) ;;
 esac
 rm -rf "$output"
 dotnet tool restore >/dev/null
