@@ -40,7 +40,6 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
     private List<HealthStatusChange>? _early = [];
     private ListenerQueue[] _queues = [];
     private Task? _loops;
-    private bool _stopped;
 
     public HealthStatusNotifier(IServiceProvider services, IOptions<HealthKitOptions> options, TimeProvider time, ILogger<HealthStatusNotifier> logger)
     {
@@ -49,7 +48,9 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
         _time = time;
         _logger = logger;
 
-        // Without a listener, a change costs nothing at all: nothing is queued.
+        // Without a listener, a change costs nothing at all: nothing is queued. A container that cannot tell is assumed to
+        // have one.
+        // Stryker disable once NullCoalescing : without the shortcut a change is queued for no listener, which costs work only
         _enabled = services.GetService<IServiceProviderIsService>()?.IsService(typeof(IHealthStatusListener)) ?? true;
     }
 
@@ -103,6 +104,7 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // Stryker disable once Block : disabled means no listener is registered, so the start below would resolve none
         if (!_enabled)
         {
             return Task.CompletedTask;
@@ -129,8 +131,7 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        // A change after this point comes too late to be delivered; it is not a full queue.
-        Volatile.Write(ref _stopped, true);
+        // A change after this point comes too late to be delivered: a completed queue takes no more.
         foreach (var queue in _queues)
         {
             queue.Complete();
@@ -172,10 +173,11 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
         }
     }
 
+    /// <summary>The delivery loops: complete once every queue is completed and drained, or aborted.</summary>
+    internal Task Completion => _loops ?? Task.CompletedTask;
+
     public void Dispose()
     {
-        Volatile.Write(ref _stopped, true);
-
         // Not disposed: a delivery still in flight when the host is torn down without stopping may link to it.
         foreach (var queue in _queues)
         {
@@ -221,7 +223,7 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
                 signal = _signal;
             }
 
-            if (logFull && !Volatile.Read(ref notifier._stopped))
+            if (logFull)
             {
                 Log.ListenerQueueFull(notifier._logger, Capacity, listener.GetType().Name);
             }
@@ -233,15 +235,16 @@ internal sealed class HealthStatusNotifier : IHostedService, IDisposable
         private void Merge((HealthStatusChangeKind, string) subject, LinkedListNode<HealthStatusChange> waiting, HealthStatusChange change)
         {
             var from = waiting.Value.PreviousStatus;
-            if (!IsChange(from, change.Status))
+            if (IsChange(from, change.Status))
+            {
+                waiting.Value = new HealthStatusChange(change.Kind, change.Name, from, change.Status, change.Description, change.ChangedAt);
+            }
+            else
             {
                 // Back where the listener last heard it: there is nothing to tell.
                 _pending.Remove(waiting);
                 _latest.Remove(subject);
-                return;
             }
-
-            waiting.Value = new HealthStatusChange(change.Kind, change.Name, from, change.Status, change.Description, change.ChangedAt);
         }
 
         public void Complete()
