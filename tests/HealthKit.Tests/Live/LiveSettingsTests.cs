@@ -155,6 +155,72 @@ public sealed class LiveSettingsTests
     }
 
     [Fact]
+    public async Task Stopped_ThenAnEdit_ChangesNothing()
+    {
+        await using var host = await Start(
+            c => c.AddCheck("search", Failing(), tags: [HealthKitTags.Ready]),
+            new() { ["HealthKit:Checks:search:Critical"] = "false" });
+        await host.Services.GetRequiredService<LiveSettings>().StopAsync(TestContext.Current.CancellationToken);
+
+        Edit(host, ("HealthKit:Checks:search:Critical", "true"));
+
+        Assert.Equal(200, (await host.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Reload_TwoProblems_RejectedInOneLineWithBoth()
+    {
+        var logs = new TestLogSink();
+        await using var host = await Start(
+            c => c.AddCheck("search", Failing(), tags: [HealthKitTags.Ready]).AddCheck("cache", Failing(), tags: [HealthKitTags.Ready]),
+            logs: logs);
+
+        Edit(host, ("HealthKit:Checks:search:Timeout", "banana"), ("HealthKit:Checks:cache:Timeout", "apple"));
+
+        var rejected = Assert.Single(logs.ForEvent(Rejected, RejectedName));
+        Assert.Matches(@"HealthKit:Checks:cache:Timeout[^\n]*\. [^\n]*HealthKit:Checks:search:Timeout|HealthKit:Checks:search:Timeout[^\n]*\. [^\n]*HealthKit:Checks:cache:Timeout", rejected.Message);
+    }
+
+    [Fact]
+    public async Task Reload_ThatThrows_IsRejectedNamingTheException_AndChangesNothing()
+    {
+        var logs = new TestLogSink();
+        var broken = false;
+        await using var host = await TestHost.StartAsync(
+            b =>
+            {
+                b.Services.AddHealthKit().AddCheck("search", Failing(), tags: [HealthKitTags.Ready]);
+                b.Services.Configure<HealthKitOptions>(_ =>
+                {
+                    if (Volatile.Read(ref broken))
+                    {
+                        throw new FormatException("password=hk-configure");
+                    }
+                });
+            },
+            configuration: new Dictionary<string, string?> { ["HealthKit:Checks:search:Critical"] = "false" },
+            logs: logs);
+        Volatile.Write(ref broken, true);
+
+        Edit(host, ("HealthKit:Checks:search:Critical", "true"));
+
+        var rejected = Assert.Single(logs.ForEvent(Rejected, RejectedName));
+        Assert.Contains("reading the new configuration failed (FormatException)", rejected.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hk-configure", rejected.Message, StringComparison.Ordinal);
+        Assert.Equal(200, (await host.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
+    public void Reload_InAContainerWithoutConfiguration_AppliesTheOptions()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddHealthKit().AddCheck("search", Failing());
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Empty(provider.GetRequiredService<LiveSettings>().Reload());
+    }
+
+    [Fact]
     public async Task Reload_LogsOnlyTheChecksWhosePolicyChanged_AndAnEditThatChangesNoneAtDebug()
     {
         var logs = new TestLogSink();
@@ -302,12 +368,13 @@ public sealed class LiveSettingsTests
 
         Edit(host, ("HealthKit:Checks:db:Period", "00:00:02"));
 
-        // Well short of the old hour, well past the new period and its jitter.
+        // Up to half the old hour, in steps of half the new period: the loop wakes on the reload on a thread of its own,
+        // and may arm its new timer only after some steps on a busy machine; a run within the half hour is on the new one.
         var advanced = TimeSpan.Zero;
-        while (check.Runs < 2 && advanced < TimeSpan.FromSeconds(10))
+        while (check.Runs < 2 && advanced < TimeSpan.FromMinutes(30))
         {
-            time.Advance(TimeSpan.FromMilliseconds(100));
-            advanced += TimeSpan.FromMilliseconds(100);
+            time.Advance(TimeSpan.FromSeconds(1));
+            advanced += TimeSpan.FromSeconds(1);
             await Task.Delay(TimeSpan.FromMilliseconds(5), TestContext.Current.CancellationToken);
         }
 
