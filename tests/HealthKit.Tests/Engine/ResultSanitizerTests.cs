@@ -164,6 +164,10 @@ public sealed class ResultSanitizerTests
         Assert.True(ResultSanitizer.RepeatsException("orders-primary.i", new InvalidOperationException("could not connect to orders-primary.internal:5432 now")));
 
     [Fact]
+    public void RepeatsException_SharedRunEndsTheMessage_AndTheDescriptionGoesOn_IsDerived() =>
+        Assert.True(ResultSanitizer.RepeatsException("orders-primary.internal:5432 (retrying)", new InvalidOperationException("could not connect to orders-primary.internal:5432")));
+
+    [Fact]
     public void RepeatsException_OnlyRunSharedIsTheMessagesStart_IsDerived() =>
         Assert.True(ResultSanitizer.RepeatsException("warn orders-primary.i!", new InvalidOperationException("orders-primary.internal:5432 refused the connection")));
 

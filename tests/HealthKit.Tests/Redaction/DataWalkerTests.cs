@@ -1,3 +1,4 @@
+using System.Text.Json;
 using HealthKit.Redaction;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -47,6 +48,24 @@ public sealed class DataWalkerTests
         var entries = Assert.IsType<KeyValuePair<string, object?>[]>(WalkOne(pairs));
 
         Assert.Equal(DataWalker.MaxItems, entries.Length);
+    }
+
+    [Fact]
+    public void Walk_EndlessSequence_IsReadOnlyUpToTheLimit()
+    {
+        var items = Assert.IsType<object?[]>(WalkOne(Endless()));
+
+        Assert.Equal(DataWalker.MaxItems, items.Length);
+    }
+
+    [Fact]
+    public void Walk_JsonArrayAndObjectLongerThanTheLimit_KeepTheFirst()
+    {
+        var array = JsonSerializer.SerializeToElement(Enumerable.Range(0, DataWalker.MaxItems + 5));
+        var obj = JsonSerializer.SerializeToElement(Enumerable.Range(0, DataWalker.MaxItems + 5).ToDictionary(i => "k" + i, i => i));
+
+        Assert.Equal(DataWalker.MaxItems, Assert.IsType<object?[]>(WalkOne(array)).Length);
+        Assert.Equal(DataWalker.MaxItems, Assert.IsType<KeyValuePair<string, object?>[]>(WalkOne(obj)).Length);
     }
 
     [Fact]
@@ -106,6 +125,14 @@ public sealed class DataWalkerTests
     {
         Assert.Equal(string.Empty, WalkOne(new NullText()));
         Assert.Equal(nameof(ThrowingText), WalkOne(new ThrowingText()));
+    }
+
+    private static IEnumerable<int> Endless()
+    {
+        for (var i = 0; ; i++)
+        {
+            yield return i;
+        }
     }
 
     private sealed record Point(int X, int Y);
