@@ -303,4 +303,18 @@ public sealed class WebhookListenerTests
         var options = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<HealthKitOptions>>().Value;
         Assert.Equal((new Uri("http://127.0.0.1:9/hook"), TimeSpan.FromSeconds(1), 3, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10)), (options.Webhook.Url, options.Webhook.Timeout, options.Webhook.Retries, options.Webhook.RetryDelay, options.ListenerTimeout));
     }
+
+    [Fact]
+    public async Task AddWebhookListener_Twice_RegistersOneListener()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["HealthKit:Webhook:Url"] = "http://127.0.0.1:9/hook",
+        }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
+        services.AddHealthKit().AddWebhookListener().AddWebhookListener(o => o.Retries = 0);
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.Single(provider.GetServices<IHealthStatusListener>());
+    }
 }
