@@ -21,8 +21,9 @@ internal sealed class RedactedException : Exception
 
     private readonly string? _stackTrace;
 
+    /// <summary>Stands for <paramref name="original"/>; <paramref name="innerExceptions"/> is null or holds at least one.</summary>
     public RedactedException(Exception original, string message, IReadOnlyList<Exception>? innerExceptions, bool isAggregate)
-        : base(message, innerExceptions is { Count: > 0 } ? innerExceptions[0] : null)
+        : base(message, innerExceptions?[0])
     {
         OriginalType = original.GetType().ToString();
         _stackTrace = ExceptionMembers.StackTrace(original);

@@ -135,10 +135,6 @@ internal sealed partial class SecretRedactor
                     var group = match.Groups["secret"];
                     var found = group.Success ? group : match;
                     Add(text, ranges, found.Index, found.Index + found.Length);
-                    if (match.Length == 0)
-                    {
-                        break;
-                    }
                 }
             }
             catch (RegexMatchTimeoutException)

@@ -98,6 +98,26 @@ public sealed class SecretRedactorTests
         Assert.Equal(M, redactor.Redact(new string('a', 64) + "!"));
     }
 
+    [Theory]
+    [InlineData("tok-[0-9]+", "tok-1 and tok-2", M + " and " + M)]
+    [InlineData("x*", "abc xx", "abc " + M)]
+    [InlineData("(?<secret>[0-9]+)?", "id 42", "id " + M)]
+    public void Redact_UserPattern_MasksEveryMatch_AfterAnEmptyOne(string pattern, string text, string expected)
+    {
+        Assert.Equal(expected, new SecretRedactor([], [pattern]).Redact(text));
+    }
+
+    [Theory]
+    [InlineData("abcd!", "******!")]
+    [InlineData("abcdefgh!", "******!")]
+    [InlineData("cd abcdefgh!", "****** ******!")]
+    public void Redact_TouchingOrNestedRanges_AreOneMask(string text, string expected)
+    {
+        var redactor = new SecretRedactor([], ["ab", "cd", "abcdefgh"]);
+
+        Assert.Equal(expected, redactor.Redact(text));
+    }
+
     [Fact]
     public void Redact_NullAndEmpty_AreReturnedAsTheyAre()
     {
@@ -239,6 +259,30 @@ public sealed class SecretRedactorTests
 
         Assert.StartsWith("password=" + M + " bbb", bounded, StringComparison.Ordinal);
         Assert.Contains("…[truncated ", bounded, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bounded_TextOfExactlyTheWindow_IsNotCut()
+    {
+        // A URI without '@' at the very end: only a cut text masks it from its first ':' (its '@' could lie beyond).
+        var text = new string('a', 4096 - 22) + " x://user:secretpw/abc";
+
+        var bounded = SecretRedactor.Default.Bounded(text, 1024);
+
+        Assert.Equal(4096, text.Length);
+        Assert.EndsWith("…[truncated " + (4096 - 1024) + " characters]", bounded, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bounded_UriRunningIntoTheWindowsEnd_IsMaskedFromItsFirstColon()
+    {
+        // The window (8,000 characters for 2,000 kept) ends inside the run of p's, before the '@': the ten p's inside it
+        // become the six characters of the mask, so the redacted window is four characters shorter than the window.
+        var text = new string('a', 7980) + " x://user:" + new string('p', 50) + "@host" + new string('b', 100);
+
+        var bounded = SecretRedactor.Default.Bounded(text, 2000);
+
+        Assert.EndsWith("…[truncated " + (text.Length - 2000 - 4) + " characters]", bounded, StringComparison.Ordinal);
     }
 
     [Fact]
