@@ -47,10 +47,10 @@ internal sealed partial class SecretRedactor
     {
         // The end of the URI and the last '@' before it are found once per run of text between two ends, not once per
         // "://" in it: text made of "x://" repeated would otherwise cost time quadratic in its length.
-        var end = -1;
-        var lastAt = -1;
+        var end = 0;
+        var lastAt = 0;
         var index = 0;
-        while (index < text.Length)
+        while (true)
         {
             var found = text.IndexOf("://", index, StringComparison.Ordinal);
             if (found < 0)
@@ -59,6 +59,8 @@ internal sealed partial class SecretRedactor
             }
 
             var authority = found + 3;
+
+            // Stryker disable once Equality : at an equal end the "://" closes the last run, whose '@' is then before it either way
             if (authority > end)
             {
                 end = authority;
@@ -67,7 +69,7 @@ internal sealed partial class SecretRedactor
                     end++;
                 }
 
-                lastAt = end > authority ? text.LastIndexOf('@', end - 1, end - authority) : -1;
+                lastAt = text.LastIndexOf('@', end - 1, end - authority);
             }
 
             index = authority;
@@ -108,7 +110,7 @@ internal sealed partial class SecretRedactor
     private static void AddScheme(string text, List<(int Start, int End)> ranges, string scheme, bool requireEncodedToken)
     {
         var index = 0;
-        while (index < text.Length)
+        while (true)
         {
             var found = text.IndexOf(scheme, index, StringComparison.OrdinalIgnoreCase);
             if (found < 0)
@@ -144,7 +146,7 @@ internal sealed partial class SecretRedactor
                 Add(text, ranges, tokenStart, tokenEnd);
             }
 
-            index = Math.Max(index, tokenEnd);
+            index = tokenEnd;
         }
     }
 

@@ -146,6 +146,16 @@ public sealed class SecretRedactorTests
     [InlineData("x://@host", "x://@host")]
     [InlineData("x://user@host", "x://user@host")]
     [InlineData("see x://a:b@h and y://c:d@i", "see x://a:" + M + "@h and y://c:" + M + "@i")]
+    [InlineData("://x then y://u:pw@h", "://x then y://u:" + M + "@h")]
+    [InlineData("://u:pw@h", "://u:pw@h")]
+    [InlineData(" ://u:pw@h", " ://u:pw@h")]
+    [InlineData("x://u:pw@h\"x@y", "x://u:" + M + "@h\"x@y")]
+    [InlineData("x://u:pw@h'x@y", "x://u:" + M + "@h'x@y")]
+    [InlineData("x://u:pw@h<x@y", "x://u:" + M + "@h<x@y")]
+    [InlineData("x://u:pw@h>x@y", "x://u:" + M + "@h>x@y")]
+    [InlineData("x://u:pw@h x@y", "x://u:" + M + "@h x@y")]
+    [InlineData("x:// y://u:pw@h", "x:// y://u:" + M + "@h")]
+    [InlineData("end x://", "end x://")]
     public void Redact_UriUserInfo_MasksThePasswordUpToTheLastAt(string text, string expected)
     {
         Assert.Equal(expected, Redact(text));
@@ -259,6 +269,14 @@ public sealed class SecretRedactorTests
 
         Assert.StartsWith("password=" + M + " bbb", bounded, StringComparison.Ordinal);
         Assert.Contains("…[truncated ", bounded, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bounded_CutText_UriThatEndsBeforeTheCut_KeepsItsHost()
+    {
+        var bounded = SecretRedactor.Default.Bounded("x://u:pw@h " + new string('a', 5000), 1024);
+
+        Assert.StartsWith("x://u:" + M + "@h aaa", bounded, StringComparison.Ordinal);
     }
 
     [Fact]
