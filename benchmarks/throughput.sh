@@ -231,6 +231,8 @@ echo
 target "\`/health/ready\`: 200 checks ÷ 0 checks, CPU per request" 4 1
 target "\`/health/live\` ÷ bare Kestrel's answer of the same shape (55 B)" 5 7
 target "\`/health\` at \`Full\`, 50 checks ÷ bare Kestrel's answer of the same shape (7,650 B)" 6 8
+target "\`/health/ready\`, 0 checks ÷ bare Kestrel \`/ok\`" 1 0
+target "\`/health/ready\`, 200 checks ÷ bare Kestrel \`/ok\`" 4 0
 target "\`/health/live\` ÷ bare Kestrel \`/ok\`" 5 0
 target "\`/health\` at \`Full\`, 50 checks ÷ bare Kestrel \`/ok\`" 6 0
 exit "$failed"
