@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using HealthKit.Benchmarks.Endpoints;
 using HealthKit.Benchmarks.Grpc;
 using HealthKit.Benchmarks.Probes;
 using HealthKit.Benchmarks.Throughput;
@@ -16,6 +17,11 @@ if (args.Length > 0 && args[0] == "watch-idle")
 if (args.Length > 0 && args[0] == "watch-clients")
 {
     return await WatchIdleCommand.RunClientsAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "kestrel-allocations")
+{
+    return await KestrelAllocationCommand.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "serve-bare")

@@ -38,6 +38,15 @@ internal sealed class CheapChecks(int count)
         return builder;
     }
 
+    /// <summary>Throws unless every check has run exactly once by the end of <paramref name="during"/>: cached since.</summary>
+    public void AssertEachRanOnce(string during)
+    {
+        if (Runs != Count)
+        {
+            throw new InvalidOperationException($"The {Count} extra checks ran {Runs} times by the end of {during}; expected each once (cached since).");
+        }
+    }
+
     private HealthCheckResult Run()
     {
         Interlocked.Increment(ref _runs);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Builder;
 
@@ -61,12 +60,12 @@ public class CheckCountBenchmarks
 
         // /health/ready first: its first answer must have run every extra check, so all of them are tagged ready.
         _ready = await WarmAsync(_app.CreateRequest("/health/ready"), entries: 0);
-        AssertRuns(_checks, "/health/ready");
+        _checks.AssertEachRanOnce("/health/ready");
         _healthComponents = await WarmAsync(_app.CreateRequest("/health"), Checks + LifecycleChecks);
         _live = await WarmAsync(_app.CreateRequest("/health/live"), entries: 0);
         _healthFull = await WarmAsync(_fullApp.CreateRequest("/health"), Checks + LifecycleChecks);
-        AssertRuns(_checks, "the warm-up");
-        AssertRuns(_fullChecks, "the warm-up at Full");
+        _checks.AssertEachRanOnce("the warm-up");
+        _fullChecks.AssertEachRanOnce("the warm-up at Full");
     }
 
     [GlobalCleanup]
@@ -74,8 +73,8 @@ public class CheckCountBenchmarks
     {
         await _app.DisposeAsync();
         await _fullApp.DisposeAsync();
-        AssertRuns(_checks, "the measured requests");
-        AssertRuns(_fullChecks, "the measured requests at Full");
+        _checks.AssertEachRanOnce("the measured requests");
+        _fullChecks.AssertEachRanOnce("the measured requests at Full");
     }
 
     [Benchmark(Baseline = true, Description = "/health/ready (Status)")]
@@ -90,19 +89,7 @@ public class CheckCountBenchmarks
     [Benchmark(Description = "/health/live (Status)")]
     public Task Live() => _live.InvokeAsync();
 
-    /// <summary>Every extra check has run exactly once: cached since, not run again.</summary>
-    private static void AssertRuns(CheapChecks checks, string during)
-    {
-        if (checks.Runs != checks.Count)
-        {
-            throw new InvalidOperationException($"The {checks.Count} extra checks ran {checks.Runs} times by the end of {during}; expected each once (cached since).");
-        }
-    }
-
-    /// <summary>
-    /// Fills the caches and checks that the request answers what the benchmark claims to measure: 200, Healthy, and
-    /// <paramref name="entries"/> entries, every one Healthy (0: an answer without <c>entries</c>, as at <c>Status</c>).
-    /// </summary>
+    /// <summary>Fills the caches and checks that the request answers what the benchmark claims to measure.</summary>
     private static async Task<ReusableRequest> WarmAsync(ReusableRequest request, int entries)
     {
         for (var i = 0; i < 3; i++)
@@ -110,17 +97,7 @@ public class CheckCountBenchmarks
             await request.InvokeAsync();
         }
 
-        using var answer = JsonDocument.Parse(request.Body);
-        var root = answer.RootElement;
-        var found = root.TryGetProperty("entries", out var list) ? list.EnumerateObject().ToList() : [];
-        if (request.StatusCode != 200
-            || root.GetProperty("status").GetString() != "Healthy"
-            || found.Count != entries
-            || found.Any(e => e.Value.GetProperty("status").GetString() != "Healthy"))
-        {
-            throw new InvalidOperationException($"Unexpected answer {request.StatusCode} (expected 200, Healthy, {entries} Healthy entries): {request.Body}");
-        }
-
+        ExpectedAnswer.Verify(request.StatusCode, request.Body, entries);
         return request;
     }
 }

@@ -33,7 +33,8 @@ namespace HealthKit.Benchmarks.Throughput;
 /// </remarks>
 internal static class ThroughputServer
 {
-    private const int ShortestAnswer = 33;
+    /// <summary>The shortest body <see cref="Answer"/> can make: the JSON around its padding.</summary>
+    internal const int ShortestAnswer = 33;
 
     public static Task<int> RunBareAsync(string[] args)
     {
@@ -103,7 +104,7 @@ internal static class ThroughputServer
     /// A handler that answers as HealthKit's hit path does: status, content type, the no-cache headers and
     /// <c>Content-Length</c> set, then bytes prepared once written with one flush.
     /// </summary>
-    private static RequestDelegate Answer(int length)
+    internal static RequestDelegate Answer(int length)
     {
         var body = JsonOfLength(length);
         return context =>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using HealthKit.Engine;
 using HealthKit.Telemetry;
 using Microsoft.AspNetCore.Http;
@@ -27,6 +28,9 @@ internal sealed class AnswerCache
 
     /// <summary>The key of the plain-text answer without <c>?verbose</c>, which is the same at every level.</summary>
     internal const int TextKey = 3;
+
+    /// <summary>The most bytes <see cref="WriteInBlocks"/> asks the server for at once: well within a pool block.</summary>
+    private const int BlockHint = 1024;
 
     /// <summary>Where the JSON answer's <c>totalDuration</c> value was cut out; it is written per request.</summary>
     private static readonly byte[] TotalDurationValue = "\"totalDuration\":\""u8.ToArray();
@@ -169,7 +173,7 @@ internal sealed class AnswerCache
             response.ContentLength = body.Length;
             if (!head)
             {
-                response.BodyWriter.Write(body);
+                WriteInBlocks(response.BodyWriter, body);
             }
 
             return;
@@ -186,11 +190,28 @@ internal sealed class AnswerCache
         }
 
         var output = response.BodyWriter;
-        var span = output.GetSpan(body.Length + written);
-        body.AsSpan(0, answer.DurationAt).CopyTo(span);
-        duration[..written].CopyTo(span[answer.DurationAt..]);
-        body.AsSpan(answer.DurationAt).CopyTo(span[(answer.DurationAt + written)..]);
-        output.Advance(body.Length + written);
+        WriteInBlocks(output, body.AsSpan(0, answer.DurationAt));
+        WriteInBlocks(output, duration[..written]);
+        WriteInBlocks(output, body.AsSpan(answer.DurationAt));
+    }
+
+    /// <summary>
+    /// Copies <paramref name="bytes"/> into as many of the server's buffers as they take, asking for at least one byte
+    /// and at most <see cref="BlockHint"/> at a time, and filling whatever it is given. Kestrel answers a request for one
+    /// span larger than its pool's blocks (4 KB) by renting from the shared pool, with a new owner object per request; and
+    /// when its current buffer is full, a request for no particular size (what the <c>Write</c> extension makes) can be
+    /// answered with an empty span, which that extension rejects (the probe server's Kestrel does this).
+    /// </summary>
+    private static void WriteInBlocks(PipeWriter output, ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            var span = output.GetSpan(Math.Min(bytes.Length, BlockHint));
+            var count = Math.Min(span.Length, bytes.Length);
+            bytes[..count].CopyTo(span);
+            output.Advance(count);
+            bytes = bytes[count..];
+        }
     }
 
     /// <summary>The versions an answer is rendered under.</summary>

@@ -168,6 +168,23 @@ public sealed class ResultSanitizerTests
         Assert.True(ResultSanitizer.RepeatsException("orders-primary.internal:5432 (retrying)", new InvalidOperationException("could not connect to orders-primary.internal:5432")));
 
     [Fact]
+    public void RepeatsException_OnlyRunSharedIsTheMessagesLast_IsDerived()
+    {
+        const string Message = "could not connect to orders-primary.internal:5432";
+        var last = Message[^ResultSanitizer.DerivedRunLength..];
+
+        Assert.True(ResultSanitizer.RepeatsException("(" + last + ")", new InvalidOperationException(Message)));
+        Assert.False(ResultSanitizer.RepeatsException("(" + last[1..] + ")", new InvalidOperationException(Message)));
+    }
+
+    [Fact]
+    public void RepeatsException_MessageOrDescriptionShorterThanARun_IsDerivedOnlyByContainingTheWholeMessage()
+    {
+        Assert.True(ResultSanitizer.RepeatsException("failed: pw=x1!", new InvalidOperationException("pw=x1!")));
+        Assert.False(ResultSanitizer.RepeatsException("pw=x1!", new InvalidOperationException("failed: pw=x1! at orders-primary.internal")));
+    }
+
+    [Fact]
     public void RepeatsException_OnlyRunSharedIsTheMessagesStart_IsDerived() =>
         Assert.True(ResultSanitizer.RepeatsException("warn orders-primary.i!", new InvalidOperationException("orders-primary.internal:5432 refused the connection")));
 
