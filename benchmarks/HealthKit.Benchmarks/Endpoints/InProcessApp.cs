@@ -101,7 +101,8 @@ public sealed class InProcessApp : IAsyncDisposable
 }
 
 /// <summary>
-/// One GET request, replayed: the context, its features and the response stream are created once, and each
+/// One GET request, replayed: the context, its features, the response headers (<see cref="ServerResponseHeaders"/>,
+/// which keep <c>Content-Length</c> as a number, as Kestrel does) and the response stream are created once, and each
 /// <see cref="InvokeAsync"/> resets what a server resets between requests on a connection (status, response headers,
 /// matched endpoint, body) without allocating.
 /// </summary>
@@ -117,6 +118,7 @@ public sealed class ReusableRequest
         _pipeline = pipeline;
         _scopes = scopes;
         _context = new DefaultHttpContext();
+        _context.Features.Set<IHttpResponseFeature>(new HttpResponseFeature { Headers = new ServerResponseHeaders() });
         _context.Request.Method = HttpMethods.Get;
         _context.Request.Scheme = "http";
         _context.Request.Host = new HostString("localhost");

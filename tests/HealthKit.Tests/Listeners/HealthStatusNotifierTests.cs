@@ -118,6 +118,55 @@ public sealed class HealthStatusNotifierTests : IDisposable
     }
 
     [Fact]
+    public async Task SubjectDroppedByAMergeBack_ThatChangesAgainWhileTheQueueIsFull_IsDelivered()
+    {
+        var listener = new GatedListener();
+        using var notifier = Create(listener);
+        await notifier.StartAsync(Token);
+        await FillWhileHeld(notifier, listener, "hold", "c");
+        notifier.CheckChanged("c0", HealthStatus.Unhealthy, HealthStatus.Healthy, null, Now);
+
+        // Full again with another subject; c0 no longer waits, so its next change is queued, not merged into nothing.
+        notifier.CheckChanged("x", null, HealthStatus.Unhealthy, null, Now);
+        notifier.CheckChanged("c0", HealthStatus.Healthy, HealthStatus.Unhealthy, "again", Now);
+        listener.Open("hold");
+        await notifier.StopAsync(Token);
+
+        var c0 = Assert.Single(listener.Changes, c => c.Name == "c0");
+        Assert.Equal((HealthStatus.Healthy, HealthStatus.Unhealthy, "again"), (c0.PreviousStatus, c0.Status, c0.Description));
+    }
+
+    [Fact]
+    public async Task SubjectDeliveredWhileALaterChangeOfItWaits_LaterChangesStillMergeIntoTheWaitingOne()
+    {
+        var listener = new GatedListener();
+        using var notifier = Create(listener);
+        await notifier.StartAsync(Token);
+        listener.Hold("first");
+        notifier.CheckChanged("first", null, HealthStatus.Unhealthy, null, Now);
+        await listener.Entered("first").WaitAsync(TimeSpan.FromSeconds(10), Token);
+        notifier.CheckChanged("s", null, HealthStatus.Unhealthy, null, Now);
+        notifier.CheckChanged("s", HealthStatus.Unhealthy, HealthStatus.Degraded, null, Now);
+        listener.Hold("s");
+        listener.Open("first");
+        await listener.Entered("s").WaitAsync(TimeSpan.FromSeconds(10), Token);
+
+        // s's first change is being delivered and its second waits; the queue fills, and s goes back to Unhealthy.
+        for (var i = 0; i < Capacity - 1; i++)
+        {
+            notifier.CheckChanged("c" + i, null, HealthStatus.Unhealthy, null, Now);
+        }
+
+        notifier.CheckChanged("s", HealthStatus.Degraded, HealthStatus.Unhealthy, null, Now);
+        listener.Open("s");
+        await notifier.StopAsync(Token);
+
+        var s = Assert.Single(listener.Changes, c => c.Name == "s");
+        Assert.Equal((null, HealthStatus.Unhealthy), (s.PreviousStatus, s.Status));
+        Assert.Equal(1 + 1 + (Capacity - 1), listener.Changes.Count);
+    }
+
+    [Fact]
     public async Task QueueFilledAgainAfterItDrained_LogsAgain()
     {
         var listener = new GatedListener();
@@ -146,6 +195,7 @@ public sealed class HealthStatusNotifierTests : IDisposable
         listener.Hold("hold");
         notifier.CheckChanged("hold", null, HealthStatus.Unhealthy, null, Now);
         await listener.Entered("hold").WaitAsync(TimeSpan.FromSeconds(10), Token);
+        Assert.False(notifier.Completion.IsCompleted);
 
         notifier.Dispose();
 

@@ -134,6 +134,7 @@ public sealed class SecretRedactorTests
     [InlineData("password=//hk1", "password=" + M)]
     [InlineData("key://example.com/path", "key://example.com/path")]
     [InlineData("{\"password\":\"hk1\"", "{\"password\":\"" + M + "\"")]
+    [InlineData("\"password\": \"hk1\"", "\"password\": \"" + M + "\"")]
     [InlineData("{\"password\": \"a\\\"\", \"user\": \"bob\"}", "{\"password\": \"" + M + "\", \"user\": \"bob\"}")]
     public void Redact_PairAtTheEdges(string text, string expected)
     {
