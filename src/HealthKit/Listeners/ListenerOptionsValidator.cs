@@ -80,5 +80,6 @@ internal sealed class ListenerOptionsValidator(IServiceProviderIsService service
     private static ValidateOptionsResult Result(List<string> errors) =>
         errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
 
+    // Stryker disable once String : TimeSpan's empty format is its "c" format
     private static string Show(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
 }

@@ -23,6 +23,7 @@ internal sealed class WebhookListener : IHealthStatusListener
     /// <summary>The name of the <see cref="HttpClient"/> it uses; configure it with <c>AddHttpClient(name)</c>.</summary>
     internal const string ClientName = "HealthKit.Webhook";
 
+    // Stryker disable once String : static initialiser, runs once per test process; WebhookListenerTests.Webhook_ServerFailsOnce_RetriesAndPostsEachChangeAsJson fails when it changes
     private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
 
     private readonly IHttpClientFactory _clients;

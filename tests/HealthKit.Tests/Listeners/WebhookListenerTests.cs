@@ -5,6 +5,7 @@ using HealthKit.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthKit.Tests.Listeners;
@@ -316,5 +317,50 @@ public sealed class WebhookListenerTests
         await using var provider = services.BuildServiceProvider();
 
         Assert.Single(provider.GetServices<IHealthStatusListener>());
+    }
+
+    [Fact]
+    public async Task Webhook_CancellationThatIsNeitherTheAttemptsTimeoutNorTheCallers_IsNotReportedAsATimeout()
+    {
+        var logs = new TestLogSink();
+        var listener = Direct(new Uri("http://127.0.0.1:9/hook"), new ThrowingHandler(new OperationCanceledException("not ours")), logs);
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => listener.OnStatusChangedAsync(Change(), TestContext.Current.CancellationToken));
+
+        Assert.Empty(logs.ForEvent(47, "HealthKitWebhookFailed"));
+    }
+
+    [Fact]
+    public async Task Webhook_WithoutAUrl_FailsNamingTheKey()
+    {
+        var listener = Direct(url: null, new ThrowingHandler(new InvalidOperationException("never sent")), new TestLogSink());
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => listener.OnStatusChangedAsync(Change(), TestContext.Current.CancellationToken));
+
+        Assert.Equal("HealthKit:Webhook:Url is not set.", ex.Message);
+    }
+
+    private static HealthStatusChange Change() =>
+        new(HealthStatusChangeKind.Check, "db", HealthStatus.Healthy, HealthStatus.Unhealthy, description: null, DateTimeOffset.UnixEpoch);
+
+    /// <summary>The listener built by hand with no retry, its client's requests answered by <paramref name="handler"/>.</summary>
+    private static WebhookListener Direct(Uri? url, HttpMessageHandler handler, TestLogSink logs)
+    {
+        var options = new HealthKitOptions();
+        options.Webhook.Url = url;
+        options.Webhook.Retries = 0;
+        var loggers = new LoggerFactory([logs]);
+        return new WebhookListener(new OneClient(handler), Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, loggers.CreateLogger<WebhookListener>());
+    }
+
+    private sealed class OneClient(HttpMessageHandler handler) : IHttpClientFactory
+    {
+        public HttpClient CreateClient(string name) => new(handler, disposeHandler: false);
+    }
+
+    private sealed class ThrowingHandler(Exception exception) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromException<HttpResponseMessage>(exception);
     }
 }

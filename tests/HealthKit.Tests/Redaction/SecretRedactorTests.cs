@@ -135,6 +135,8 @@ public sealed class SecretRedactorTests
     [InlineData("key://example.com/path", "key://example.com/path")]
     [InlineData("{\"password\":\"hk1\"", "{\"password\":\"" + M + "\"")]
     [InlineData("\"password\": \"hk1\"", "\"password\": \"" + M + "\"")]
+    [InlineData("{\"password\": \"hk1", "{\"password\": \"" + M)]
+    [InlineData("{\"password\": \"hk1\\", "{\"password\": \"" + M)]
     [InlineData("{\"password\": \"a\\\"\", \"user\": \"bob\"}", "{\"password\": \"" + M + "\", \"user\": \"bob\"}")]
     public void Redact_PairAtTheEdges(string text, string expected)
     {
