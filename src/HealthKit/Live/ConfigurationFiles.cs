@@ -23,9 +23,12 @@ namespace HealthKit.Live;
 /// </remarks>
 internal sealed class ConfigurationFiles : IDisposable
 {
-    /// <summary>Set on the thread that parses a file to test it, so that the handler reports to it rather than record.</summary>
+    /// <summary>
+    /// Set on the thread that parses a file to test it, so that the handler leaves the failure to the provider, which
+    /// throws it to the test, rather than record it as the application's.
+    /// </summary>
     [ThreadStatic]
-    private static List<string>? t_probeErrors;
+    private static bool t_probing;
 
     private readonly Lock _gate = new();
     private readonly List<File> _files = [];
@@ -53,10 +56,8 @@ internal sealed class ConfigurationFiles : IDisposable
             var previous = source.OnLoadException;
             Action<FileLoadExceptionContext> added = context =>
             {
-                if (t_probeErrors is { } probe)
+                if (t_probing)
                 {
-                    probe.Add(Describe(context.Exception));
-                    context.Ignore = true;
                     return;
                 }
 
@@ -85,7 +86,6 @@ internal sealed class ConfigurationFiles : IDisposable
             }
         }
 
-        _handlers.Clear();
     }
 
     /// <summary>The files that cannot be read now, each with why; empty when every file can.</summary>
@@ -134,8 +134,7 @@ internal sealed class ConfigurationFiles : IDisposable
     /// </summary>
     private static string? StillBroken(File file)
     {
-        var errors = new List<string>();
-        t_probeErrors = errors;
+        t_probing = true;
         try
         {
             var probe = file.Provider.Source.Build(new ConfigurationBuilder());
@@ -143,10 +142,6 @@ internal sealed class ConfigurationFiles : IDisposable
             // The probe would watch the file as well as the application's provider does.
             using var watching = probe as IDisposable;
             probe.Load();
-            if (errors.Count > 0)
-            {
-                return errors[0];
-            }
 
             foreach (var key in Keys(probe, parent: null))
             {
@@ -167,7 +162,7 @@ internal sealed class ConfigurationFiles : IDisposable
         }
         finally
         {
-            t_probeErrors = null;
+            t_probing = false;
         }
     }
 
