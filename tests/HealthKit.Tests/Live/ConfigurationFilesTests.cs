@@ -101,6 +101,32 @@ public sealed class ConfigurationFilesTests : IDisposable
         Assert.Empty(files.Problems());
     }
 
+    /// <summary>
+    /// Only a file that failed to parse is compared with what it holds on disk: an edit waiting for its reload is no
+    /// problem, whether the file was never broken or was broken and has been loaded since.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FileEditedButNotYetReloaded_IsNoProblem_UnlessItFailedToParse(bool brokenAndLoadedBefore)
+    {
+        var configuration = Build();
+        using var files = new ConfigurationFiles(configuration, () => { });
+        if (brokenAndLoadedBefore)
+        {
+            File.WriteAllText(Watched, "{");
+            Reload(configuration);
+            Assert.Single(files.Problems());
+            File.WriteAllText(Watched, Valid);
+            Reload(configuration);
+            Assert.Empty(files.Problems());
+        }
+
+        File.WriteAllText(Watched, """{ "HealthKit": { "Checks": { "replica": { "Enabled": true } } } }""");
+
+        Assert.Empty(files.Problems());
+    }
+
     [Fact]
     public void FileDeleted_OneProblemSayingItIsMissing_EvenWhenItWasBrokenBefore()
     {
