@@ -19,6 +19,9 @@ internal sealed class CheapChecks(int count)
     /// </summary>
     public static readonly TimeSpan CacheTtl = TimeSpan.FromDays(1);
 
+    /// <summary><c>self</c>, <c>startup</c> and <c>availability</c>, which <c>AddHealthKit()</c> registers beside these.</summary>
+    public const int LifecycleChecks = 3;
+
     private long _runs;
 
     public int Count => count;

@@ -31,9 +31,6 @@ namespace HealthKit.Benchmarks.Endpoints;
 [IterationTime(250)]
 public class CheckCountBenchmarks
 {
-    /// <summary><c>self</c>, <c>startup</c> and <c>availability</c>, which <c>AddHealthKit()</c> registers.</summary>
-    private const int LifecycleChecks = 3;
-
     private CheapChecks _checks = null!;
     private CheapChecks _fullChecks = null!;
     private InProcessApp _app = null!;
@@ -61,9 +58,9 @@ public class CheckCountBenchmarks
         // /health/ready first: its first answer must have run every extra check, so all of them are tagged ready.
         _ready = await WarmAsync(_app.CreateRequest("/health/ready"), entries: 0);
         _checks.AssertEachRanOnce("/health/ready");
-        _healthComponents = await WarmAsync(_app.CreateRequest("/health"), Checks + LifecycleChecks);
+        _healthComponents = await WarmAsync(_app.CreateRequest("/health"), Checks + CheapChecks.LifecycleChecks);
         _live = await WarmAsync(_app.CreateRequest("/health/live"), entries: 0);
-        _healthFull = await WarmAsync(_fullApp.CreateRequest("/health"), Checks + LifecycleChecks);
+        _healthFull = await WarmAsync(_fullApp.CreateRequest("/health"), Checks + CheapChecks.LifecycleChecks);
         _checks.AssertEachRanOnce("the warm-up");
         _fullChecks.AssertEachRanOnce("the warm-up at Full");
     }

@@ -15,9 +15,6 @@ namespace HealthKit.Benchmarks.Endpoints;
 /// </summary>
 internal sealed class KestrelCachedAnswers : IAsyncDisposable
 {
-    /// <summary><c>self</c>, <c>startup</c> and <c>availability</c>, which <c>AddHealthKit()</c> registers.</summary>
-    private const int LifecycleChecks = 3;
-
     private readonly CheapChecks _checks;
     private readonly CheapChecks _fullChecks;
     private readonly LoopbackApp _app;
@@ -73,9 +70,9 @@ internal sealed class KestrelCachedAnswers : IAsyncDisposable
         // /health/ready first: its first answer must have run every extra check, so all of them are tagged ready.
         var ready = Warm(app.Connect("/health/ready"), entries: 0);
         checks.AssertEachRanOnce("/health/ready");
-        var components = Warm(app.Connect("/health"), extraChecks + LifecycleChecks);
+        var components = Warm(app.Connect("/health"), extraChecks + CheapChecks.LifecycleChecks);
         var live = Warm(app.Connect("/health/live"), entries: 0);
-        var full = Warm(fullApp.Connect("/health"), extraChecks + LifecycleChecks);
+        var full = Warm(fullApp.Connect("/health"), extraChecks + CheapChecks.LifecycleChecks);
         checks.AssertEachRanOnce("the warm-up");
         fullChecks.AssertEachRanOnce("the warm-up at Full");
 

@@ -85,7 +85,6 @@ internal sealed class ConfigurationFiles : IDisposable
                 source.OnLoadException = previous;
             }
         }
-
     }
 
     /// <summary>The files that cannot be read now, each with why; empty when every file can.</summary>
